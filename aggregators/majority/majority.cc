@@ -1,0 +1,28 @@
+#include "aggregators/majority/majority.h"
+
+namespace ptc {
+
+absl::StatusOr<std::unique_ptr<Aggregator>> MajorityAggregator::Create(const v1::MajorityVote&) {
+  return std::make_unique<MajorityAggregator>();
+}
+
+Selection MajorityAggregator::Select(const Tally& tally) const {
+  Selection s;
+  const double total = tally.parseable();
+  for (const Tally::Entry& e : tally.RankedByVotes()) {
+    v1::Candidate& c = s.candidates.emplace_back();
+    c.set_answer(e.answer);
+    c.set_votes(e.votes);
+    c.set_share(total > 0 ? e.votes / total : 0);
+  }
+  if (!s.candidates.empty()) {
+    s.answered = true;
+    s.answer = s.candidates.front().answer();
+    s.confidence = s.candidates.front().share();
+  }
+  return s;
+}
+
+PTC_REGISTER_AGGREGATOR(v1::MajorityVote, &MajorityAggregator::Create);
+
+}  // namespace ptc

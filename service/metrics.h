@@ -1,0 +1,59 @@
+// The service's Prometheus metrics: one registry, families built once, label values bounded.
+// Documented in docs/metrics.md. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <set>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "samplers/chain.h"
+
+namespace ptc {
+
+class Metrics {
+ public:
+  // At most `max_experiment_labels` distinct experiment values appear; later ones are "other".
+  explicit Metrics(uint32_t max_experiment_labels = 32);
+
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  void RequestStarted();
+  // A request refused before it ran (validation, budget); counted under strategy "none".
+  void RequestRejected(const std::string& code);
+  void RequestFinished(const std::string& strategy, const std::string& code, double seconds);
+  void ChainLaunched();
+  // `model_label` must come from a bounded set (configured models, or "other").
+  void ChainFinished(const std::string& backend, const std::string& model_label,
+                     const std::string& status, const TokenUsage& usage, double cost_usd,
+                     double seconds);
+  void Graded(const std::string& strategy, const std::string& experiment, bool correct);
+
+  double chains_in_flight() const { return chains_in_flight_.Value(); }
+  double requests_in_flight() const { return requests_in_flight_.Value(); }
+
+ private:
+  std::string ExperimentLabel(const std::string& experiment);
+
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Histogram>& request_seconds_;
+  prometheus::Family<prometheus::Counter>& chains_;
+  prometheus::Family<prometheus::Histogram>& chain_seconds_;
+  prometheus::Family<prometheus::Counter>& tokens_;
+  prometheus::Family<prometheus::Counter>& cost_;
+  prometheus::Family<prometheus::Counter>& graded_;
+  prometheus::Gauge& chains_in_flight_;
+  prometheus::Gauge& requests_in_flight_;
+
+  const uint32_t max_experiment_labels_;
+  absl::Mutex mu_;
+  std::set<std::string> experiments_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ptc

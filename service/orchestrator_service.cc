@@ -1,0 +1,145 @@
+#include "service/orchestrator_service.h"
+
+#include <deque>
+
+#include "service/status_util.h"
+
+namespace ptc {
+
+class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
+ public:
+  SolveReactor(OrchestratorService* service, const v1::SolveRequest* request,
+               v1::SolveResponse* response)
+      : service_(service) {
+    service_->CallStarted();
+    auto run = Run::Create(*request, service_->ctx_);
+    if (!run.ok()) {
+      grpc::Status status = ToGrpcStatus(run.status());
+      service_->ctx_.metrics.RequestRejected(GrpcCodeName(status.error_code()));
+      Finish(status);
+      return;
+    }
+    run_ = *std::move(run);
+    run_->Start(nullptr, [this, response](absl::Status status, v1::SolveResponse r) {
+      if (status.ok()) *response = std::move(r);
+      Finish(ToGrpcStatus(status));
+    });
+  }
+
+  void OnCancel() override {
+    if (run_) run_->Cancel();
+  }
+  void OnDone() override {
+    service_->CallDone();
+    delete this;
+  }
+
+ private:
+  OrchestratorService* service_;
+  std::shared_ptr<Run> run_;
+};
+
+// Writes events one at a time (gRPC allows one outstanding write). The queue is bounded by the
+// plan: at most three events per chain plus the final one.
+class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::SolveEvent> {
+ public:
+  StreamReactor(OrchestratorService* service, const v1::SolveRequest* request)
+      : service_(service) {
+    service_->CallStarted();
+    auto run = Run::Create(*request, service_->ctx_);
+    if (!run.ok()) {
+      grpc::Status status = ToGrpcStatus(run.status());
+      service_->ctx_.metrics.RequestRejected(GrpcCodeName(status.error_code()));
+      Finish(status);
+      return;
+    }
+    run_ = *std::move(run);
+    run_->Start([this](v1::SolveEvent e) { Enqueue(std::move(e), false, grpc::Status::OK); },
+                [this](absl::Status status, v1::SolveResponse r) {
+                  v1::SolveEvent e;
+                  if (status.ok()) *e.mutable_final() = std::move(r);
+                  Enqueue(std::move(e), /*last=*/true, ToGrpcStatus(status));
+                });
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    queue_.pop_front();
+    if (!ok) {
+      // The client is gone; OnCancel follows. Drop what is queued and finish when the Run does.
+      queue_.clear();
+      broken_ = true;
+    }
+    WriteNextLocked();
+  }
+
+  void OnCancel() override {
+    if (run_) run_->Cancel();
+  }
+  void OnDone() override {
+    service_->CallDone();
+    delete this;
+  }
+
+ private:
+  void Enqueue(v1::SolveEvent e, bool last, grpc::Status status) {
+    absl::MutexLock lock(&mu_);
+    if (last) {
+      finishing_ = true;
+      final_status_ = status;
+      if (!status.ok() || broken_) {
+        // Nothing more to tell a cancelled call; finish once the write in progress is done.
+        if (queue_.empty()) return Finish(final_status_);
+        queue_.resize(1);
+        return;
+      }
+    } else if (broken_) {
+      return;
+    }
+    queue_.push_back(std::move(e));
+    if (queue_.size() == 1) StartWrite(&queue_.front());
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!queue_.empty() && !broken_) return StartWrite(&queue_.front());
+    queue_.clear();
+    if (finishing_) Finish(final_status_);
+  }
+
+  OrchestratorService* service_;
+  std::shared_ptr<Run> run_;
+  absl::Mutex mu_;
+  std::deque<v1::SolveEvent> queue_ ABSL_GUARDED_BY(mu_);  // front() is being written
+  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
+  bool broken_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+grpc::ServerUnaryReactor* OrchestratorService::Solve(grpc::CallbackServerContext*,
+                                                     const v1::SolveRequest* request,
+                                                     v1::SolveResponse* response) {
+  return new SolveReactor(this, request, response);
+}
+
+grpc::ServerWriteReactor<v1::SolveEvent>* OrchestratorService::SolveStream(
+    grpc::CallbackServerContext*, const v1::SolveRequest* request) {
+  return new StreamReactor(this, request);
+}
+
+void OrchestratorService::CallStarted() {
+  absl::MutexLock lock(&mu_);
+  ++active_calls_;
+}
+
+void OrchestratorService::CallDone() {
+  absl::MutexLock lock(&mu_);
+  --active_calls_;
+}
+
+bool OrchestratorService::WaitForIdle(absl::Duration timeout) {
+  absl::MutexLock lock(&mu_);
+  bool (*idle)(int*) = [](int* calls) { return *calls == 0; };
+  return mu_.AwaitWithTimeout(absl::Condition(idle, &active_calls_), timeout);
+}
+
+}  // namespace ptc

@@ -1,0 +1,193 @@
+#include "service/request_plan.h"
+
+#include <cmath>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "re2/re2.h"
+
+namespace ptc {
+namespace {
+
+absl::Status Invalid(absl::string_view field, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", what));
+}
+
+absl::StatusOr<std::shared_ptr<const std::vector<ChatMessage>>> CheckMessages(
+    const v1::SolveRequest& r, const v1::ServerLimits& limits, uint64_t* prompt_bytes) {
+  if (r.messages_size() == 0) return Invalid("messages", "at least one message is required");
+  if (static_cast<uint32_t>(r.messages_size()) > limits.max_messages()) {
+    return Invalid("messages", absl::StrCat(r.messages_size(), " messages, above the limit of ",
+                                            limits.max_messages()));
+  }
+  auto out = std::make_shared<std::vector<ChatMessage>>();
+  bool has_user = false;
+  *prompt_bytes = 0;
+  for (int i = 0; i < r.messages_size(); ++i) {
+    const v1::Message& m = r.messages(i);
+    ChatMessage cm;
+    switch (m.role()) {
+      case v1::Message::ROLE_SYSTEM: cm.role = ChatMessage::Role::kSystem; break;
+      case v1::Message::ROLE_USER: cm.role = ChatMessage::Role::kUser; has_user = true; break;
+      case v1::Message::ROLE_ASSISTANT: cm.role = ChatMessage::Role::kAssistant; break;
+      default: return Invalid(absl::StrCat("messages[", i, "].role"), "must be system, user or assistant");
+    }
+    *prompt_bytes += m.content().size();
+    if (*prompt_bytes > limits.max_prompt_bytes()) {
+      return Invalid("messages", absl::StrCat("prompt is over the limit of ", limits.max_prompt_bytes(),
+                                              " bytes"));
+    }
+    cm.content = m.content();
+    out->push_back(std::move(cm));
+  }
+  if (!has_user) return Invalid("messages", "no user message");
+  return std::shared_ptr<const std::vector<ChatMessage>>(std::move(out));
+}
+
+absl::Status CheckLabel(absl::string_view field, const std::string& value, uint32_t max_bytes) {
+  if (value.size() > max_bytes) {
+    return Invalid(field, absl::StrCat(value.size(), " bytes, above the limit of ", max_bytes));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::ServerLimits& limits,
+                                        const BackendSet& backends, const PriceTable& prices) {
+  RequestPlan plan;
+  uint64_t prompt_bytes = 0;
+  ASSIGN_OR_RETURN(auto messages, CheckMessages(r, limits, &prompt_bytes));
+
+  RETURN_IF_ERROR(CheckLabel("reference_answer", r.reference_answer(), limits.max_label_bytes()));
+  RETURN_IF_ERROR(CheckLabel("request_id", r.request_id(), limits.max_label_bytes()));
+  RETURN_IF_ERROR(CheckLabel("experiment", r.experiment(), limits.max_label_bytes()));
+  static const RE2 kLabel("[A-Za-z0-9_.:/-]*");
+  if (!RE2::FullMatch(r.experiment(), kLabel)) {
+    return Invalid("experiment", "may hold only letters, digits and _ . : / -");
+  }
+  if (r.answer_format().has_regex() &&
+      r.answer_format().regex().pattern().size() > limits.max_pattern_bytes()) {
+    return Invalid("answer_format.regex.pattern",
+                   absl::StrCat("above the limit of ", limits.max_pattern_bytes(), " bytes"));
+  }
+  ASSIGN_OR_RETURN(plan.extractor, AnswerExtractor::Create(r.answer_format()));
+  if (!r.reference_answer().empty()) {
+    auto ref = plan.extractor->NormalizeReference(r.reference_answer());
+    if (!ref.ok()) return Invalid("reference_answer", ref.status().message());
+    plan.reference = *ref;
+  }
+  ASSIGN_OR_RETURN(plan.aggregator, CreateAggregator(r.aggregation()));
+
+  if (r.sampling_size() == 0) return Invalid("sampling", "at least one group is required");
+  if (static_cast<uint32_t>(r.sampling_size()) > limits.max_groups()) {
+    return Invalid("sampling", absl::StrCat(r.sampling_size(), " groups, above the limit of ",
+                                            limits.max_groups()));
+  }
+  const double max_cost = r.limits().max_cost_usd();
+  if (!(max_cost >= 0) || std::isinf(max_cost)) {
+    return Invalid("limits.max_cost_usd", "must be a finite number >= 0");
+  }
+  const double cost_cap = max_cost > 0 ? std::min(max_cost, limits.max_cost_usd_per_request())
+                                       : limits.max_cost_usd_per_request();
+  const uint32_t chain_cap = r.limits().max_chains() > 0
+                                 ? std::min(r.limits().max_chains(), limits.max_chains_per_request())
+                                 : limits.max_chains_per_request();
+  const uint64_t prompt_token_bound = prompt_bytes + 8 * messages->size();
+  std::random_device entropy;
+  std::mt19937_64 seeds((static_cast<uint64_t>(entropy()) << 32) ^ entropy());
+
+  uint64_t total = 0;
+  for (int g = 0; g < r.sampling_size(); ++g) {
+    const v1::SamplingGroup& group = r.sampling(g);
+    const std::string field = absl::StrCat("sampling[", g, "]");
+    const std::string backend_name = group.backend().empty() ? backends.default_name() : group.backend();
+    Backend* backend = backends.Find(backend_name);
+    if (backend == nullptr) {
+      return Invalid(field + ".backend", absl::StrCat("unknown backend \"", group.backend(),
+                                                      "\" (configured: ", backends.Names(), ")"));
+    }
+    if (group.n() == 0) return Invalid(field + ".n", "must be at least 1");
+    total += group.n();
+    if (total > chain_cap) {
+      return Invalid(field + ".n", absl::StrCat("the plan has ", total, " chains or more, above the ",
+                                                r.limits().max_chains() > 0 &&
+                                                        r.limits().max_chains() < limits.max_chains_per_request()
+                                                    ? "request's limits.max_chains of "
+                                                    : "server's limit of ",
+                                                chain_cap));
+    }
+    if (group.model().size() > limits.max_label_bytes()) {
+      return Invalid(field + ".model", "too long");
+    }
+    if (group.has_temperature()) {
+      if (!(group.temperature() >= 0 && group.temperature() <= 2)) {
+        return Invalid(field + ".temperature", "must be in [0, 2]");
+      }
+      if (!backend->capabilities().temperature) {
+        return Invalid(field + ".temperature",
+                       absl::StrCat("backend \"", backend_name, "\" does not take a temperature"));
+      }
+    }
+    if (group.has_top_p() && !(group.top_p() > 0 && group.top_p() <= 1)) {
+      return Invalid(field + ".top_p", "must be in (0, 1]");
+    }
+    if (group.max_tokens() > limits.max_tokens_per_chain()) {
+      return Invalid(field + ".max_tokens", absl::StrCat("above the limit of ", limits.max_tokens_per_chain()));
+    }
+    uint32_t max_tokens = group.max_tokens();
+    if (group.thinking_budget() > 0) {
+      if (backend->capabilities().thinking == ThinkingStyle::kNone) {
+        return Invalid(field + ".thinking_budget",
+                       absl::StrCat("backend \"", backend_name, "\" has no extended thinking"));
+      }
+      if (max_tokens == 0) {
+        max_tokens = std::min<uint64_t>(
+            uint64_t{group.thinking_budget()} + limits.default_max_tokens(), limits.max_tokens_per_chain());
+      }
+      if (group.thinking_budget() >= max_tokens) {
+        return Invalid(field + ".thinking_budget", absl::StrCat("must be below max_tokens (", max_tokens, ")"));
+      }
+    }
+    if (max_tokens == 0) max_tokens = limits.default_max_tokens();
+
+    const std::string model =
+        group.model().empty() ? std::string(backend->default_model()) : group.model();
+    const v1::ModelPrice& price = prices.Find(backend_name, model);
+    const double worst = (prompt_token_bound * price.input_usd_per_mtok() +
+                          static_cast<double>(max_tokens) * price.output_usd_per_mtok()) / 1e6;
+    for (uint32_t i = 0; i < group.n(); ++i) {
+      ++plan.planned;
+      if (plan.reserved_usd + worst > cost_cap) {
+        ++plan.dropped_for_budget;
+        continue;
+      }
+      PlannedChain c;
+      c.spec.index = static_cast<uint32_t>(plan.chains.size());
+      c.spec.group = static_cast<uint32_t>(g);
+      c.spec.model = model;
+      c.spec.messages = messages;
+      if (group.has_temperature()) c.spec.temperature = group.temperature();
+      if (group.has_top_p()) c.spec.top_p = group.top_p();
+      c.spec.max_tokens = max_tokens;
+      c.spec.thinking_budget = group.thinking_budget();
+      c.spec.seed = group.has_seed() ? group.seed() + i : seeds();
+      c.spec.top_logprobs = plan.aggregator->wants_logprobs() && backend->capabilities().logprobs ? 5 : 0;
+      c.backend = backend;
+      c.backend_name = backend_name;
+      c.reserved_usd = worst;
+      plan.reserved_usd += worst;
+      plan.chains.push_back(std::move(c));
+    }
+  }
+  if (plan.chains.empty()) {
+    return absl::ResourceExhaustedError(absl::StrFormat(
+        "limits.max_cost_usd: not even one chain fits the cost cap of $%.4f (worst case per chain)",
+        cost_cap));
+  }
+  return plan;
+}
+
+}  // namespace ptc

@@ -1,0 +1,254 @@
+#include "service/run.h"
+
+#include "boost/asio/post.hpp"
+#include "common/status_macros.h"
+
+namespace ptc {
+
+// Forwards one chain's reports to the Run's strand, stamping times where they happen.
+class Run::Observer : public ChainObserver {
+ public:
+  Observer(std::shared_ptr<Run> run, uint32_t index) : run_(std::move(run)), index_(index) {}
+
+  void OnDelta(const ChainDelta& delta) override {
+    if (!first_token_ && delta.tokens > 0) first_token_ = Clock::now();
+  }
+
+  void OnDone(ChainResult result) override {
+    const Clock::time_point end = Clock::now();
+    auto run = std::move(run_);
+    boost::asio::post(run->strand_, [run, index = index_, result = std::move(result),
+                                     first = first_token_, end]() mutable {
+      run->OnChainDone(index, std::move(result), first, end);
+    });
+  }
+
+ private:
+  std::shared_ptr<Run> run_;
+  const uint32_t index_;
+  std::optional<Clock::time_point> first_token_;
+};
+
+namespace {
+
+v1::ChainStatus ToProto(ChainStatus s) {
+  switch (s) {
+    case ChainStatus::kOk: return v1::CHAIN_STATUS_OK;
+    case ChainStatus::kFailed: return v1::CHAIN_STATUS_FAILED;
+    case ChainStatus::kCancelled: return v1::CHAIN_STATUS_CANCELLED;
+  }
+  return v1::CHAIN_STATUS_UNSPECIFIED;
+}
+
+const char* StatusLabel(ChainStatus s) {
+  switch (s) {
+    case ChainStatus::kOk: return "ok";
+    case ChainStatus::kFailed: return "failed";
+    case ChainStatus::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+void SetUsage(const TokenUsage& u, v1::TokenUsage* out) {
+  out->set_prompt_tokens(u.prompt);
+  out->set_completion_tokens(u.completion);
+  out->set_reasoning_tokens(u.reasoning);
+}
+
+void AddUsage(const TokenUsage& u, v1::TokenUsage* out) {
+  out->set_prompt_tokens(out->prompt_tokens() + u.prompt);
+  out->set_completion_tokens(out->completion_tokens() + u.completion);
+  out->set_reasoning_tokens(out->reasoning_tokens() + u.reasoning);
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request,
+                                                 RunContext& ctx) {
+  ASSIGN_OR_RETURN(RequestPlan plan, PlanRequest(request, ctx.limits, ctx.backends, ctx.prices));
+  return std::shared_ptr<Run>(new Run(request, ctx, std::move(plan)));
+}
+
+Run::Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan)
+    : ctx_(ctx),
+      strand_(boost::asio::make_strand(ctx.io)),
+      plan_(std::move(plan)),
+      strategy_(plan_.aggregator->name()),
+      include_text_(request.include_chain_text()),
+      experiment_(request.experiment()),
+      request_id_(request.request_id()) {}
+
+void Run::Start(EventSink events, DoneCallback done) {
+  boost::asio::post(strand_, [self = shared_from_this(), events = std::move(events),
+                              done = std::move(done)]() mutable {
+    self->events_ = std::move(events);
+    self->done_ = std::move(done);
+    self->Launch();
+  });
+}
+
+void Run::Cancel() {
+  boost::asio::post(strand_, [self = shared_from_this()] {
+    if (self->finished_run_ || self->cancelled_) return;
+    self->cancelled_ = true;
+    for (ChainState& c : self->chains_) {
+      if (!c.done && c.handle) c.handle->Cancel();
+    }
+  });
+}
+
+void Run::Launch() {
+  t0_ = Clock::now();
+  ctx_.metrics.RequestStarted();
+  v1::Ledger* ledger = response_.mutable_ledger();
+  ledger->set_chains_planned(plan_.planned);
+  ledger->set_chains_dropped_for_budget(plan_.dropped_for_budget);
+  ledger->set_reserved_cost_usd(plan_.reserved_usd);
+  if (cancelled_) return Finish();
+  chains_.resize(plan_.chains.size());
+  for (size_t i = 0; i < plan_.chains.size(); ++i) {
+    const PlannedChain& pc = plan_.chains[i];
+    v1::ChainRecord* rec = response_.add_chains();
+    rec->set_index(pc.spec.index);
+    rec->set_group(pc.spec.group);
+    rec->set_backend(pc.backend_name);
+    rec->set_model(pc.spec.model);
+    rec->set_seed(pc.spec.seed);
+  }
+  // Every chain is launched before any report is handled: reports are posted to this strand.
+  for (size_t i = 0; i < plan_.chains.size(); ++i) {
+    const PlannedChain& pc = plan_.chains[i];
+    chains_[i].started = Clock::now();
+    ctx_.metrics.ChainLaunched();
+    chains_[i].handle =
+        pc.backend->Start(pc.spec, std::make_shared<Observer>(shared_from_this(), pc.spec.index));
+    response_.mutable_chains(i)->set_started_at_s(SecondsSinceStart(chains_[i].started));
+    if (events_) {
+      v1::SolveEvent e;
+      auto* s = e.mutable_chain_started();
+      s->set_index(pc.spec.index);
+      s->set_group(pc.spec.group);
+      s->set_backend(pc.backend_name);
+      s->set_model(pc.spec.model);
+      s->set_at_s(response_.chains(i).started_at_s());
+      Emit(std::move(e));
+    }
+  }
+  ledger->set_chains_launched(static_cast<uint32_t>(plan_.chains.size()));
+}
+
+void Run::OnChainDone(uint32_t index, ChainResult result,
+                      std::optional<Clock::time_point> first_token, Clock::time_point end) {
+  ChainState& state = chains_[index];
+  if (state.done) return;
+  state.done = true;
+  state.handle.reset();
+  const PlannedChain& pc = plan_.chains[index];
+  v1::ChainRecord* rec = response_.mutable_chains(index);
+  rec->set_status(ToProto(result.status));
+  rec->set_finish_reason(result.finish_reason);
+  SetUsage(result.usage, rec->mutable_usage());
+  const double duration = std::chrono::duration<double>(end - state.started).count();
+  rec->set_duration_s(duration);
+  if (first_token) {
+    rec->set_time_to_first_token_s(std::chrono::duration<double>(*first_token - state.started).count());
+  }
+  const double cost = ctx_.prices.Cost(pc.backend_name, pc.spec.model, result.usage);
+  rec->set_cost_usd(cost);
+  if (result.mean_token_confidence) rec->set_mean_token_confidence(*result.mean_token_confidence);
+  if (!result.error.ok()) rec->set_error(std::string(result.error.message()));
+  if (include_text_) {
+    rec->set_text(result.text);
+    rec->set_reasoning(result.reasoning);
+  }
+
+  v1::Ledger* ledger = response_.mutable_ledger();
+  AddUsage(result.usage, ledger->mutable_tokens());
+  ledger->set_cost_usd(ledger->cost_usd() + cost);
+  switch (result.status) {
+    case ChainStatus::kOk: {
+      ledger->set_chains_succeeded(ledger->chains_succeeded() + 1);
+      ExtractedAnswer a = plan_.extractor->Extract(result.text);
+      rec->set_parseable(a.parseable);
+      if (a.parseable) {
+        rec->set_answer(a.value);
+        tally_.Add(index, a.value);
+      } else {
+        tally_.AddUnparseable();
+      }
+      break;
+    }
+    case ChainStatus::kFailed: ledger->set_chains_failed(ledger->chains_failed() + 1); break;
+    case ChainStatus::kCancelled: ledger->set_chains_cancelled(ledger->chains_cancelled() + 1); break;
+  }
+  ctx_.metrics.ChainFinished(pc.backend_name, ModelLabel(pc), StatusLabel(result.status),
+                             result.usage, cost, duration);
+  ++finished_;
+
+  if (events_) {
+    v1::SolveEvent e;
+    *e.mutable_chain_finished()->mutable_chain() = *rec;
+    Emit(std::move(e));
+    v1::SolveEvent t;
+    auto* tally = t.mutable_tally();
+    for (const Tally::Entry& entry : tally_.RankedByVotes()) {
+      auto* c = tally->add_candidates();
+      c->set_answer(entry.answer);
+      c->set_votes(entry.votes);
+      c->set_share(tally_.parseable() ? static_cast<double>(entry.votes) / tally_.parseable() : 0);
+    }
+    tally->set_finished(finished_);
+    tally->set_planned(static_cast<uint32_t>(chains_.size()));
+    tally->set_unparseable(tally_.unparseable());
+    Emit(std::move(t));
+  }
+  if (finished_ == chains_.size()) Finish();
+}
+
+void Run::Finish() {
+  if (finished_run_) return;
+  finished_run_ = true;
+  Selection s = plan_.aggregator->Select(tally_);
+  response_.set_strategy(strategy_);
+  response_.set_request_id(request_id_);
+  response_.set_unparseable_chains(tally_.unparseable());
+  for (auto& c : s.candidates) *response_.add_candidates() = std::move(c);
+  if (s.answered) {
+    response_.set_answer(s.answer);
+    response_.set_confidence(s.confidence);
+  }
+  const double seconds = SecondsSinceStart(Clock::now());
+  response_.set_duration_s(seconds);
+  if (!plan_.reference.empty()) {
+    response_.set_reference_answer(plan_.reference);
+    const bool correct = s.answered && plan_.extractor->Matches(s.answer, plan_.reference);
+    response_.set_correct(correct);
+    if (!cancelled_) ctx_.metrics.Graded(strategy_, experiment_, correct);
+  }
+  ctx_.metrics.RequestFinished(strategy_, cancelled_ ? "CANCELLED" : "OK", seconds);
+  events_ = nullptr;
+  DoneCallback done = std::move(done_);
+  done_ = nullptr;
+  if (done) {
+    done(cancelled_ ? absl::CancelledError("request cancelled") : absl::OkStatus(),
+         std::move(response_));
+  }
+}
+
+void Run::Emit(v1::SolveEvent event) {
+  if (events_) events_(std::move(event));
+}
+
+double Run::SecondsSinceStart(Clock::time_point t) const {
+  return std::chrono::duration<double>(t - t0_).count();
+}
+
+std::string Run::ModelLabel(const PlannedChain& c) const {
+  if (c.spec.model == c.backend->default_model() ||
+      ctx_.prices.IsPricedModel(c.backend_name, c.spec.model)) {
+    return c.spec.model;
+  }
+  return "other";
+}
+
+}  // namespace ptc

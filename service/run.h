@@ -1,0 +1,96 @@
+// One Solve request. A Run owns its plan, launches every chain at once, tallies answers as chains
+// finish, and selects the answer when the last one is done. Everything it does runs on its own
+// strand of the shared io_context, so it needs no locks; backends report on their own threads
+// and the Run posts their reports to the strand.
+//
+// Lifetime: held by shared_ptr; the per-chain observers hold it too, so it lives until the last
+// chain is done even if the caller lets go.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "aggregators/tally.h"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/strand.hpp"
+#include "ptc/v1/orchestrator.pb.h"
+#include "service/backend_set.h"
+#include "service/metrics.h"
+#include "service/pricing.h"
+#include "service/request_plan.h"
+
+namespace ptc {
+
+// What every Run uses; outlives them all.
+struct RunContext {
+  boost::asio::io_context& io;
+  const BackendSet& backends;
+  const PriceTable& prices;
+  const v1::ServerLimits& limits;
+  Metrics& metrics;
+};
+
+class Run : public std::enable_shared_from_this<Run> {
+ public:
+  using Clock = std::chrono::steady_clock;
+  // Progress events (chain started, chain finished, tally); called on the Run's strand, in order.
+  using EventSink = std::function<void(v1::SolveEvent)>;
+  // Called exactly once, on the strand: OK with the response, or CANCELLED with the partial
+  // response when Cancel() came first.
+  using DoneCallback = std::function<void(absl::Status, v1::SolveResponse)>;
+
+  // Validates and plans the request (see request_plan.h); nothing is launched yet.
+  static absl::StatusOr<std::shared_ptr<Run>> Create(const v1::SolveRequest& request,
+                                                     RunContext& ctx);
+
+  // Launches the chains. Call once. `events` may be empty.
+  void Start(EventSink events, DoneCallback done);
+  // Cancels every chain still running (upstream too); the Run then finishes with CANCELLED.
+  // Thread-safe, idempotent, non-blocking.
+  void Cancel();
+
+  const std::string& strategy() const { return strategy_; }
+
+ private:
+  class Observer;
+  struct ChainState {
+    std::unique_ptr<ChainHandle> handle;
+    Clock::time_point started;
+    bool done = false;
+  };
+
+  Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan);
+
+  void Launch();
+  void OnChainDone(uint32_t index, ChainResult result, std::optional<Clock::time_point> first_token,
+                   Clock::time_point end);
+  void Finish();
+  void Emit(v1::SolveEvent event);
+  double SecondsSinceStart(Clock::time_point t) const;
+  std::string ModelLabel(const PlannedChain& c) const;
+
+  RunContext& ctx_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;
+  RequestPlan plan_;
+  const std::string strategy_;
+  const bool include_text_;
+  const std::string experiment_;
+  const std::string request_id_;
+
+  // Strand-only state.
+  EventSink events_;
+  DoneCallback done_;
+  Clock::time_point t0_;
+  std::vector<ChainState> chains_;
+  v1::SolveResponse response_;
+  Tally tally_;
+  uint32_t finished_ = 0;
+  bool cancelled_ = false;
+  bool finished_run_ = false;
+};
+
+}  // namespace ptc

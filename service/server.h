@@ -1,0 +1,64 @@
+// Start-up scaffolding around OrchestratorService: the Asio threads, the backends, the metrics
+// exposer and the gRPC server (with the standard health service and server reflection). Used by
+// ptc-server's main, by `ptc eval` for its in-process server, and by tests.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "grpcpp/server.h"
+#include "prometheus/exposer.h"
+#include "ptc/v1/config.pb.h"
+#include "service/backend_set.h"
+#include "service/metrics.h"
+#include "service/orchestrator_service.h"
+#include "service/pricing.h"
+
+namespace ptc {
+
+class Server {
+ public:
+  // Builds everything from a validated config (see config.h) and starts serving. A listen port
+  // of 0 picks a free port (see port()).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(const v1::ServerConfig& config);
+  ~Server();
+
+  int port() const { return port_; }
+  std::string address() const;          // "HOST:PORT" actually bound
+  std::string metrics_address() const;  // "" when the exposer is off
+
+  // Stops accepting calls, lets in-flight calls finish up to `grace`, then cancels them; then
+  // stops the Asio threads. Idempotent. Blocks: call it from main or a test, never a handler.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+  // Blocks until Shutdown (from another thread) completes.
+  void Wait();
+
+  OrchestratorService& service() { return *service_; }
+  Metrics& metrics() { return *metrics_; }
+  boost::asio::io_context& io() { return io_; }
+
+ private:
+  Server() = default;
+
+  v1::ServerConfig config_;
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  std::vector<std::thread> threads_;
+  std::unique_ptr<BackendSet> backends_;
+  PriceTable prices_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+  std::unique_ptr<OrchestratorService> service_;
+  std::unique_ptr<grpc::Server> grpc_;
+  int port_ = 0;
+  std::string host_;
+  bool shut_down_ = false;
+};
+
+}  // namespace ptc
