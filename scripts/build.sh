@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the dependencies (Debian 12 packages) and builds ptc with Ninja into build/.
+# Usage: scripts/build.sh [extra cmake args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DPTC_WERROR=ON "$@" >/dev/null
+# Two jobs: the reference machine has 2 cores, and the gRPC headers make each job heavy.
+cmake --build build -j "${PTC_BUILD_JOBS:-2}"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The main job: install, build, start ptc-server on its embedded simulated model, and run
+# `ptc eval` on the bundled GPQA-style sample with N = 1..64 chains per question, printing
+# accuracy, cost and latency by N. Results go to out/eval/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/build.sh
+
+log=$(mktemp)
+./build/service/ptc-server --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 >"$log" 2>&1 &
+server=$!
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$log"' EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$log" && break
+  kill -0 "$server" 2>/dev/null || { cat "$log"; exit 1; }
+  sleep 0.1
+done
+cat "$log"
+address=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$log")
+
+./build/service/client/ptc eval --server "$address" --dataset bench/data/gpqa_sample.jsonl \
+  --n 1,2,4,8,16,32,64 --out out/eval --experiment demo

@@ -1,0 +1,232 @@
+// The simulated model's calibration, determinism, and the statistical check that majority@N over
+// its chains matches a Monte Carlo computation from the same latent parameters.
+#include "samplers/sim/sim_model.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <cstdio>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "aggregators/tally.h"
+#include "gtest/gtest.h"
+
+namespace ptc::sim {
+namespace {
+
+// A synthetic four-choice dataset, so the test depends on nothing but itself.
+std::string WriteDataset(int questions) {
+  const std::string path =
+      (std::filesystem::temp_directory_path() / absl::StrCat("ptc_sim_test_", getpid(), ".jsonl"))
+          .string();
+  std::ofstream out(path);
+  for (int i = 0; i < questions; ++i) {
+    out << "{\"id\": \"q" << i << "\", \"question\": \"Synthetic question number " << i
+        << " about a damped oscillator.\", \"correct_answer\": \"right " << i
+        << "\", \"incorrect_answers\": [\"wrong " << i << " a\", \"wrong " << i << " b\", \"wrong "
+        << i << " c\"]}\n";
+  }
+  return path;
+}
+
+std::shared_ptr<const SimModel> MakeModel(int questions, double accuracy = 0.782) {
+  v1::SimBackendConfig c;
+  c.set_dataset(WriteDataset(questions));
+  c.set_target_accuracy(accuracy);
+  c.set_unparseable_rate(1e-9);  // every chain votes, so the Monte Carlo below is exact
+  auto m = SimModel::Create(c);
+  EXPECT_TRUE(m.ok()) << m.status();
+  std::filesystem::remove(c.dataset());
+  return *m;
+}
+
+ChainSpec Spec(const std::vector<ChatMessage>& messages, uint64_t seed) {
+  ChainSpec s;
+  s.messages = std::make_shared<const std::vector<ChatMessage>>(messages);
+  s.model = "sim";
+  s.max_tokens = 100000;
+  s.seed = seed;
+  return s;
+}
+
+std::vector<ChatMessage> Prompt(const McqQuestion& q, uint64_t shuffle_seed) {
+  return {ChatMessage{ChatMessage::Role::kUser, FormatMcqPrompt(q, shuffle_seed).text}};
+}
+
+// Majority of n draws from `probs` (index 0 is correct), ties to the earliest draw: an
+// implementation independent of the service's Tally.
+bool MajorityCorrect(const std::vector<double>& probs, int n, std::mt19937_64& rng) {
+  std::discrete_distribution<int> d(probs.begin(), probs.end());
+  std::vector<int> votes(probs.size(), 0), first(probs.size(), n);
+  for (int i = 0; i < n; ++i) {
+    int a = d(rng);
+    ++votes[a];
+    first[a] = std::min(first[a], i);
+  }
+  int best = 0;
+  for (size_t a = 1; a < probs.size(); ++a) {
+    if (votes[a] > votes[best] || (votes[a] == votes[best] && first[a] < first[best])) best = a;
+  }
+  return best == 0;
+}
+
+std::vector<double> AnswerProbs(const LatentParams& p) {
+  std::vector<double> probs = {p.p_correct};
+  for (double w : p.wrong) probs.push_back((1 - p.p_correct) * w);
+  return probs;
+}
+
+double MonteCarloMajority(const std::vector<double>& probs, int n, int trials, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  int correct = 0;
+  for (int t = 0; t < trials; ++t) correct += MajorityCorrect(probs, n, rng);
+  return double(correct) / trials;
+}
+
+TEST(SimModelTest, MonteCarloReproducesTheReferenceFigures) {
+  // ../shared/REFERENCE.md: p = .40 with wrong .20/.20/.20 -> majority@64 ~ .96;
+  // p = .40 with one dominant wrong answer .45/.10/.05 -> ~ .33 (voting hurts).
+  EXPECT_NEAR(MonteCarloMajority({0.40, 0.20, 0.20, 0.20}, 64, 20000, 1), 0.96, 0.02);
+  EXPECT_NEAR(MonteCarloMajority({0.40, 0.45, 0.10, 0.05}, 64, 20000, 2), 0.33, 0.03);
+}
+
+TEST(SimModelTest, LatentAccuracyIsCalibratedToTheTarget) {
+  const int q = 400;
+  auto model = MakeModel(q, 0.782);
+  double sum = 0;
+  for (int i = 0; i < q; ++i) sum += model->params(i).p_correct;
+  // Beta(a, b) with mean m and a + b = k has variance m (1 - m) / (k + 1).
+  const double k = model->config().concentration();
+  const double sd = std::sqrt(0.782 * 0.218 / (k + 1) / q);
+  EXPECT_NEAR(sum / q, 0.782, 4 * sd);
+}
+
+TEST(SimModelTest, ChainsAreDeterministicForASeedAndShuffleInvariant) {
+  auto model = MakeModel(20);
+  const McqQuestion& q = model->questions()[3];
+  for (uint64_t seed : {1ull, 2ull, 99ull}) {
+    auto a = model->Plan(model->Match(Prompt(q, 7)), Spec(Prompt(q, 7), seed));
+    auto b = model->Plan(model->Match(Prompt(q, 7)), Spec(Prompt(q, 7), seed));
+    EXPECT_EQ(a.letter, b.letter);
+    EXPECT_EQ(a.body_tokens, b.body_tokens);
+    // Another shuffle: the same content is chosen (the letter may move).
+    auto c = model->Plan(model->Match(Prompt(q, 8)), Spec(Prompt(q, 8), seed));
+    EXPECT_EQ(a.correct, c.correct);
+  }
+}
+
+TEST(SimModelTest, MatchesPromptsToQuestionsAndLetters) {
+  auto model = MakeModel(20);
+  const McqQuestion& q = model->questions()[11];
+  McqPrompt p = FormatMcqPrompt(q, 5);
+  PromptMatch m = model->Match(Prompt(q, 5));
+  EXPECT_EQ(m.question, 11);
+  EXPECT_EQ(m.letters, "ABCD");
+  EXPECT_EQ(m.choice_source, p.choice_source);
+  PromptMatch unknown = model->Match({ChatMessage{ChatMessage::Role::kUser, "What is 2+2?"}});
+  EXPECT_EQ(unknown.question, -1);
+}
+
+TEST(SimModelTest, ConfidenceIsHigherOnCorrectChains) {
+  auto model = MakeModel(50);
+  double sum[2] = {0, 0};
+  int count[2] = {0, 0};
+  for (int i = 0; i < 50; ++i) {
+    auto prompt = Prompt(model->questions()[i], 1);
+    auto match = model->Match(prompt);
+    for (uint64_t s = 0; s < 20; ++s) {
+      ChainPlan plan = model->Plan(match, Spec(prompt, s));
+      ChainTextGenerator gen(plan, 5);
+      std::string text;
+      std::vector<float> lp, top;
+      while (gen.NextBody(64, &text, &lp, &top) > 0) {
+      }
+      ASSERT_EQ(top.size(), lp.size() * 5);
+      sum[plan.correct] += gen.MeanConfidence();
+      ++count[plan.correct];
+    }
+  }
+  ASSERT_GT(count[0], 30);
+  ASSERT_GT(count[1], 30);
+  // Default gap 0.6 between the chain-level means; chain noise sd 0.25.
+  EXPECT_GT(sum[1] / count[1] - sum[0] / count[0], 0.4);
+}
+
+TEST(SimModelTest, TextEndsWithTheAnswerLineAndRespectsMaxTokens) {
+  auto model = MakeModel(5);
+  auto prompt = Prompt(model->questions()[0], 1);
+  ChainPlan plan = model->Plan(model->Match(prompt), Spec(prompt, 4));
+  ChainTextGenerator gen(plan, 0);
+  std::string text;
+  std::vector<float> lp, top;
+  uint32_t tokens = 0, n;
+  while ((n = gen.NextBody(32, &text, &lp, &top)) > 0) tokens += n;
+  uint32_t closing_tokens = 0;
+  text += gen.Closing(&closing_tokens);
+  EXPECT_EQ(tokens, plan.body_tokens);
+  EXPECT_TRUE(lp.empty());
+  EXPECT_EQ(text.substr(text.size() - 9), absl::StrCat("Answer: ", std::string(1, plan.letter)));
+
+  ChainSpec short_spec = Spec(prompt, 4);
+  short_spec.max_tokens = 10;
+  ChainPlan truncated = model->Plan(model->Match(prompt), short_spec);
+  EXPECT_TRUE(truncated.truncated);
+  EXPECT_FALSE(truncated.parseable);
+  EXPECT_LE(truncated.body_tokens, 10u);
+}
+
+TEST(SimModelTest, MajorityAtNMatchesMonteCarloFromTheLatentParameters) {
+  const int questions = 200, repeats = 5, mc_trials = 2000;
+  auto model = MakeModel(questions);
+  for (int n : {1, 4, 16}) {
+    double observed = 0, expected = 0, var_observed = 0, var_expected = 0;
+    for (int qi = 0; qi < questions; ++qi) {
+      const std::vector<double> probs = AnswerProbs(model->params(qi));
+      const double a = MonteCarloMajority(probs, n, mc_trials, 1000 + qi);
+      expected += a;
+      var_expected += a * (1 - a) / mc_trials;
+      for (int r = 0; r < repeats; ++r) {
+        auto prompt = Prompt(model->questions()[qi], r);
+        auto match = model->Match(prompt);
+        Tally tally;
+        for (int i = 0; i < n; ++i) {
+          ChainPlan plan = model->Plan(match, Spec(prompt, uint64_t(r) * 1000 + i));
+          ASSERT_TRUE(plan.parseable);
+          tally.Add(i, plan.correct ? "correct" : std::string(1, plan.letter));
+        }
+        observed += tally.RankedByVotes()[0].answer == "correct";
+        var_observed += a * (1 - a);
+      }
+    }
+    const double total = double(questions) * repeats;
+    observed /= total;
+    expected /= questions;
+    // Observed is a mean of `total` Bernoulli(a_q); expected carries Monte Carlo error.
+    const double sd = std::sqrt(var_observed / (total * total) + var_expected / (questions * questions));
+    const std::string figures =
+        absl::StrCat("majority@", n, ": observed ", observed, ", Monte Carlo ", expected, ", sd ", sd);
+    std::printf("%s\n", figures.c_str());
+    SCOPED_TRACE(figures);
+    EXPECT_NEAR(observed, expected, 4 * sd);
+    EXPECT_LT(sd, 0.02);  // the check is tight enough to mean something
+  }
+}
+
+TEST(SimModelTest, MajorityImprovesWithNAndSaturates) {
+  auto model = MakeModel(300);
+  auto acc = [&](int n) {
+    double sum = 0;
+    for (int qi = 0; qi < 300; ++qi) {
+      sum += MonteCarloMajority(AnswerProbs(model->params(qi)), n, 400, qi);
+    }
+    return sum / 300;
+  };
+  const double a1 = acc(1), a16 = acc(16), a64 = acc(64), a256 = acc(256);
+  EXPECT_GT(a16, a1 + 0.03);
+  EXPECT_LT(a256 - a64, 0.03);  // levelled off
+  EXPECT_LT(a256, 0.99);        // some questions have a dominant wrong answer
+}
+
+}  // namespace
+}  // namespace ptc::sim

@@ -1,0 +1,96 @@
+#include "service/config.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ptc {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ConfigTest, DefaultConfigIsValidAndUsesTheSimBackend) {
+  v1::ServerConfig c = DefaultServerConfig();
+  EXPECT_TRUE(ValidateServerConfig(c).ok());
+  ASSERT_EQ(c.backends_size(), 1);
+  EXPECT_EQ(c.backends(0).name(), "sim");
+  EXPECT_EQ(c.default_backend(), "sim");
+  EXPECT_EQ(c.limits().max_chains_per_request(), 256u);
+}
+
+TEST(ConfigTest, ParsesPluginConfigsInAny) {
+  auto c = ParseServerConfig(R"pb(
+    listen: "0.0.0.0:7000"
+    backends {
+      name: "fast"
+      config {
+        [type.googleapis.com/ptc.v1.SimBackendConfig] { target_accuracy: 0.6 seed: 9 }
+      }
+    }
+    pricing { backend: "fast" input_usd_per_mtok: 1 output_usd_per_mtok: 2 }
+    limits { max_chains_per_request: 64 }
+  )pb",
+                             "test.pbtxt");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->default_backend(), "fast");
+  EXPECT_EQ(c->limits().max_chains_per_request(), 64u);
+  EXPECT_EQ(c->limits().max_messages(), 64u);  // default filled
+}
+
+struct BadConfig {
+  const char* text;
+  const char* message;
+};
+
+class BadConfigTest : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(BadConfigTest, NamesWhatIsWrong) {
+  auto c = ParseServerConfig(GetParam().text, "bad.pbtxt");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr("bad.pbtxt"));
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr(GetParam().message));
+}
+
+constexpr char kSim[] = "config { [type.googleapis.com/ptc.v1.SimBackendConfig] {} }";
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BadConfigTest,
+    ::testing::Values(
+        BadConfig{"listen: \"x\"\nbogus_field: 1", "line 2"},
+        BadConfig{"backends {}", "backends[0].name"},
+        BadConfig{"listen: \"nope\"", "listen: \"nope\" is not HOST:PORT"},
+        BadConfig{"", "backends: at least one backend"},
+        BadConfig{"backends { name: \"a\" config { [type.googleapis.com/ptc.v1.ServerLimits] {} } }",
+                  "backends[0].config: unknown plugin \"ptc.v1.ServerLimits\""},
+        BadConfig{"backends { name: \"Bad Name\" }", "backends[0].name"}));
+
+// Bad configs above that get past parsing need a valid backend "a" to reach their own error.
+class BadConfigWithBackendTest : public ::testing::TestWithParam<BadConfig> {};
+
+TEST_P(BadConfigWithBackendTest, NamesWhatIsWrong) {
+  std::string text = std::string("backends { name: \"a\" ") + kSim + " }\n" + GetParam().text;
+  auto c = ParseServerConfig(text, "bad.pbtxt");
+  ASSERT_FALSE(c.ok());
+  EXPECT_THAT(std::string(c.status().message()), HasSubstr(GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, BadConfigWithBackendTest,
+    ::testing::Values(
+        BadConfig{"backends { name: \"a\" }", "backends[1].name: duplicate \"a\""},
+        BadConfig{"default_backend: \"zzz\"", "default_backend: no backend named \"zzz\""},
+        BadConfig{"pricing { backend: \"nobody\" }", "pricing[0].backend"},
+        BadConfig{"pricing { backend: \"a\" input_usd_per_mtok: -1 }",
+                  "pricing[0].input_usd_per_mtok"},
+        BadConfig{"pricing { backend: \"a\" }\npricing { backend: \"a\" }", "pricing[1]: duplicate"},
+        BadConfig{"limits { default_max_tokens: 100 max_tokens_per_chain: 50 }",
+                  "limits.default_max_tokens"},
+        BadConfig{"metrics_listen: \"127.0.0.1:99999\"", "metrics_listen"}));
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  auto c = LoadServerConfigFile("/nonexistent/ptc.pbtxt");
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace ptc

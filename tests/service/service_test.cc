@@ -1,0 +1,333 @@
+// The real gRPC server in-process on loopback, on the embedded simulated backends.
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "common/mcq_dataset.h"
+#include "gmock/gmock.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "ptc/v1/backends/sim.pb.h"
+#include "ptc/v1/orchestrator.grpc.pb.h"
+#include "service/config.h"
+#include "service/server.h"
+
+namespace ptc {
+namespace {
+
+using ::testing::HasSubstr;
+
+void AddSim(v1::ServerConfig* c, const std::string& name, double ttft, double failure_rate = 0) {
+  v1::SimBackendConfig sim;
+  sim.set_time_to_first_token_s(ttft);
+  sim.set_tokens_per_second(1e5);
+  sim.set_failure_rate(failure_rate);
+  auto* b = c->add_backends();
+  b->set_name(name);
+  b->mutable_config()->PackFrom(sim);
+  auto* p = c->add_pricing();
+  p->set_backend(name);
+  p->set_input_usd_per_mtok(3);
+  p->set_output_usd_per_mtok(15);
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    v1::ServerConfig c;
+    c.set_listen("127.0.0.1:0");
+    c.set_metrics_listen("off");
+    c.set_worker_threads(2);
+    AddSim(&c, "sim", 0.5);       // chains last at least a few hundred ms
+    AddSim(&c, "fast", 0.001);
+    AddSim(&c, "slow", 500);      // chains that do not finish within a test
+    AddSim(&c, "flaky", 0.001, 0.5);
+    c.mutable_limits()->set_max_chains_per_request(128);
+    c.mutable_limits()->set_max_prompt_bytes(4096);
+    c = WithDefaults(c);
+    ASSERT_TRUE(ValidateServerConfig(c).ok()) << ValidateServerConfig(c);
+    auto s = Server::Start(c);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = *std::move(s);
+    stub_ = v1::Orchestrator::NewStub(
+        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
+    ASSERT_TRUE(questions.ok()) << questions.status();
+    question_ = (*questions)[0];
+  }
+
+  void TearDown() override {
+    if (server_) {
+      EXPECT_TRUE(server_->service().WaitForIdle(absl::Seconds(30)));
+      EXPECT_EQ(server_->metrics().chains_in_flight(), 0);
+      server_->Shutdown();
+    }
+  }
+
+  v1::SolveRequest Request(const std::string& backend, uint32_t n) {
+    v1::SolveRequest r;
+    McqPrompt p = FormatMcqPrompt(question_, 1);
+    auto* m = r.add_messages();
+    m->set_role(v1::Message::ROLE_USER);
+    m->set_content(p.text);
+    auto* g = r.add_sampling();
+    g->set_backend(backend);
+    g->set_n(n);
+    g->set_seed(42);
+    r.set_reference_answer(std::string(1, p.correct_letter));
+    return r;
+  }
+
+  grpc::Status Solve(const v1::SolveRequest& r, v1::SolveResponse* out, int deadline_ms = 60000) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(deadline_ms));
+    return stub_->Solve(&ctx, r, out);
+  }
+
+  std::unique_ptr<Server> server_;
+  std::unique_ptr<v1::Orchestrator::Stub> stub_;
+  McqQuestion question_;
+};
+
+TEST_F(ServiceTest, FansOut64ChainsThatOverlapInTime) {
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(Request("sim", 64), &r).ok());
+  ASSERT_EQ(r.chains_size(), 64);
+  double last_start = 0, first_end = 1e9;
+  for (const auto& c : r.chains()) {
+    EXPECT_EQ(c.status(), v1::CHAIN_STATUS_OK);
+    last_start = std::max(last_start, c.started_at_s());
+    first_end = std::min(first_end, c.started_at_s() + c.duration_s());
+  }
+  // Every chain had started before the first one finished: all 64 were in flight together.
+  EXPECT_LT(last_start, first_end);
+  EXPECT_EQ(r.ledger().chains_launched(), 64u);
+  EXPECT_EQ(r.ledger().chains_succeeded(), 64u);
+}
+
+TEST_F(ServiceTest, ResponseAddsUpAndIsGraded) {
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(Request("fast", 16), &r).ok());
+  uint32_t votes = 0;
+  for (const auto& c : r.candidates()) votes += c.votes();
+  EXPECT_EQ(votes + r.unparseable_chains(), 16u);
+  ASSERT_FALSE(r.candidates().empty());
+  EXPECT_EQ(r.answer(), r.candidates(0).answer());
+  EXPECT_DOUBLE_EQ(r.confidence(), r.candidates(0).share());
+  uint64_t prompt = 0, completion = 0;
+  double cost = 0;
+  for (const auto& c : r.chains()) {
+    prompt += c.usage().prompt_tokens();
+    completion += c.usage().completion_tokens();
+    cost += c.cost_usd();
+    EXPECT_GT(c.time_to_first_token_s(), 0);
+    EXPECT_LE(c.time_to_first_token_s(), c.duration_s());
+  }
+  EXPECT_EQ(r.ledger().tokens().prompt_tokens(), prompt);
+  EXPECT_EQ(r.ledger().tokens().completion_tokens(), completion);
+  EXPECT_NEAR(r.ledger().cost_usd(), cost, 1e-12);
+  EXPECT_NEAR(cost, (prompt * 3.0 + completion * 15.0) / 1e6, 1e-12);
+  ASSERT_TRUE(r.has_correct());
+  EXPECT_EQ(r.correct(), r.answer() == r.reference_answer());
+  EXPECT_EQ(r.strategy(), "majority");
+}
+
+TEST_F(ServiceTest, SameSeedSameChains) {
+  v1::SolveResponse a, b;
+  ASSERT_TRUE(Solve(Request("fast", 8), &a).ok());
+  ASSERT_TRUE(Solve(Request("fast", 8), &b).ok());
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(a.chains(i).answer(), b.chains(i).answer());
+    EXPECT_EQ(a.chains(i).usage().completion_tokens(), b.chains(i).usage().completion_tokens());
+  }
+  EXPECT_EQ(a.answer(), b.answer());
+}
+
+TEST_F(ServiceTest, ThinkingBudgetIsReasoningTokens) {
+  v1::SolveRequest req = Request("fast", 4);
+  req.mutable_sampling(0)->set_thinking_budget(300);
+  req.set_include_chain_text(true);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_GT(r.ledger().tokens().reasoning_tokens(), 0u);
+  for (const auto& c : r.chains()) {
+    EXPECT_LE(c.usage().reasoning_tokens(), 300u);
+    EXPECT_FALSE(c.reasoning().empty());
+  }
+}
+
+TEST_F(ServiceTest, FailedChainsAreRecordedAndDoNotVote) {
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(Request("flaky", 32), &r).ok());
+  EXPECT_GT(r.ledger().chains_failed(), 0u);
+  EXPECT_EQ(r.ledger().chains_failed() + r.ledger().chains_succeeded(), 32u);
+  uint32_t votes = 0;
+  for (const auto& c : r.candidates()) votes += c.votes();
+  EXPECT_EQ(votes + r.unparseable_chains(), r.ledger().chains_succeeded());
+  for (const auto& c : r.chains()) {
+    if (c.status() == v1::CHAIN_STATUS_FAILED) {
+      EXPECT_THAT(c.error(), HasSubstr("simulated"));
+    }
+  }
+}
+
+TEST_F(ServiceTest, StreamSendsStartedFinishedTallyThenFinal) {
+  grpc::ClientContext ctx;
+  auto reader = stub_->SolveStream(&ctx, Request("fast", 8));
+  v1::SolveEvent e;
+  int started = 0, finished = 0, tallies = 0, finals = 0;
+  uint32_t last_tally = 0;
+  v1::SolveResponse final_response;
+  while (reader->Read(&e)) {
+    EXPECT_EQ(finals, 0) << "nothing may follow the final event";
+    switch (e.event_case()) {
+      case v1::SolveEvent::kChainStarted: ++started; break;
+      case v1::SolveEvent::kChainFinished: ++finished; break;
+      case v1::SolveEvent::kTally:
+        ++tallies;
+        EXPECT_EQ(e.tally().finished(), last_tally + 1);
+        last_tally = e.tally().finished();
+        break;
+      case v1::SolveEvent::kFinal: ++finals; final_response = e.final(); break;
+      default: ADD_FAILURE() << "empty event";
+    }
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(started, 8);
+  EXPECT_EQ(finished, 8);
+  EXPECT_EQ(tallies, 8);
+  EXPECT_EQ(finals, 1);
+  EXPECT_EQ(final_response.chains_size(), 8);
+}
+
+TEST_F(ServiceTest, ClientCancelMidRequestLeavesNoChainsInFlight) {
+  grpc::ClientContext ctx;
+  auto reader = stub_->SolveStream(&ctx, Request("slow", 64));
+  v1::SolveEvent e;
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(reader->Read(&e));
+    ASSERT_TRUE(e.has_chain_started());
+  }
+  EXPECT_EQ(server_->metrics().chains_in_flight(), 64);
+  ctx.TryCancel();
+  while (reader->Read(&e)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_TRUE(server_->service().WaitForIdle(absl::Seconds(30)));
+  EXPECT_EQ(server_->metrics().chains_in_flight(), 0);
+}
+
+TEST_F(ServiceTest, ExpiredDeadlineCancelsTheChains) {
+  v1::SolveResponse r;
+  grpc::Status s = Solve(Request("slow", 16), &r, /*deadline_ms=*/300);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_TRUE(server_->service().WaitForIdle(absl::Seconds(30)));
+  EXPECT_EQ(server_->metrics().chains_in_flight(), 0);
+}
+
+TEST_F(ServiceTest, CostCapShrinksThePlan) {
+  v1::SolveRequest req = Request("fast", 10);
+  req.mutable_sampling(0)->set_max_tokens(1000);
+  const double worst = ((req.messages(0).content().size() + 8) * 3.0 + 1000 * 15.0) / 1e6;
+  req.mutable_limits()->set_max_cost_usd(3.5 * worst);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.ledger().chains_launched(), 3u);
+  EXPECT_EQ(r.ledger().chains_dropped_for_budget(), 7u);
+  EXPECT_LE(r.ledger().reserved_cost_usd(), 3.5 * worst);
+  EXPECT_LE(r.ledger().cost_usd(), r.ledger().reserved_cost_usd());
+
+  req.mutable_limits()->set_max_cost_usd(worst / 2);
+  EXPECT_EQ(Solve(req, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+struct BadRequest {
+  const char* name;
+  std::function<void(v1::SolveRequest*)> mutate;
+  const char* field;
+};
+
+TEST_F(ServiceTest, InvalidRequestsNameTheField) {
+  const std::vector<BadRequest> cases = {
+      {"n = 0", [](auto* r) { r->mutable_sampling(0)->set_n(0); }, "sampling[0].n"},
+      {"n over the maximum", [](auto* r) { r->mutable_sampling(0)->set_n(129); }, "sampling[0].n"},
+      {"over the request's max_chains",
+       [](auto* r) { r->mutable_limits()->set_max_chains(4); }, "sampling[0].n"},
+      {"no messages", [](auto* r) { r->clear_messages(); }, "messages"},
+      {"no user message",
+       [](auto* r) { r->mutable_messages(0)->set_role(v1::Message::ROLE_SYSTEM); }, "messages"},
+      {"role unset",
+       [](auto* r) { r->mutable_messages(0)->set_role(v1::Message::ROLE_UNSPECIFIED); },
+       "messages[0].role"},
+      {"unknown backend", [](auto* r) { r->mutable_sampling(0)->set_backend("gpt-9"); },
+       "sampling[0].backend"},
+      {"prompt over the byte limit",
+       [](auto* r) { r->mutable_messages(0)->set_content(std::string(4097, 'x')); }, "messages"},
+      {"no sampling groups", [](auto* r) { r->clear_sampling(); }, "sampling"},
+      {"temperature", [](auto* r) { r->mutable_sampling(0)->set_temperature(3); },
+       "sampling[0].temperature"},
+      {"top_p", [](auto* r) { r->mutable_sampling(0)->set_top_p(0); }, "sampling[0].top_p"},
+      {"max_tokens", [](auto* r) { r->mutable_sampling(0)->set_max_tokens(1 << 20); },
+       "sampling[0].max_tokens"},
+      {"thinking budget above max_tokens",
+       [](auto* r) {
+         r->mutable_sampling(0)->set_max_tokens(1000);
+         r->mutable_sampling(0)->set_thinking_budget(2000);
+       },
+       "sampling[0].thinking_budget"},
+      {"reference not a letter", [](auto* r) { r->set_reference_answer("Z"); },
+       "reference_answer"},
+      {"bad regex",
+       [](auto* r) { r->mutable_answer_format()->mutable_regex()->set_pattern("(unclosed"); },
+       "answer_format.regex.pattern"},
+      {"experiment label", [](auto* r) { r->set_experiment("has spaces"); }, "experiment"},
+      {"negative cost cap", [](auto* r) { r->mutable_limits()->set_max_cost_usd(-1); },
+       "limits.max_cost_usd"},
+  };
+  for (const BadRequest& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::SolveRequest req = Request("fast", 8);
+    c.mutate(&req);
+    v1::SolveResponse r;
+    grpc::Status s = Solve(req, &r);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(std::string(c.field) + ":"));
+  }
+  EXPECT_EQ(server_->metrics().chains_in_flight(), 0);
+}
+
+TEST_F(ServiceTest, OversizedMessageIsRefusedAndTheServerGoesOn) {
+  v1::SolveRequest req = Request("fast", 1);
+  req.mutable_messages(0)->set_content(std::string(3 << 20, 'x'));
+  v1::SolveResponse r;
+  EXPECT_EQ(Solve(req, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(Solve(Request("fast", 1), &r).ok());
+}
+
+TEST_F(ServiceTest, ConcurrentRequestsAllComplete) {
+  constexpr int kRequests = 32;
+  std::vector<grpc::ClientContext> contexts(kRequests);
+  std::vector<v1::SolveResponse> responses(kRequests);
+  std::vector<grpc::Status> statuses(kRequests);
+  absl::Mutex mu;
+  int done = 0;
+  v1::SolveRequest req = Request("fast", 8);
+  for (int i = 0; i < kRequests; ++i) {
+    stub_->async()->Solve(&contexts[i], &req, &responses[i], [&, i](grpc::Status s) {
+      absl::MutexLock lock(&mu);
+      statuses[i] = s;
+      ++done;
+    });
+  }
+  absl::MutexLock lock(&mu);
+  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(
+                                      +[](int* d) { return *d == kRequests; }, &done),
+                                  absl::Seconds(60)));
+  for (int i = 0; i < kRequests; ++i) {
+    EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+    EXPECT_EQ(responses[i].answer(), responses[0].answer());  // same seed, same vote
+  }
+}
+
+}  // namespace
+}  // namespace ptc
