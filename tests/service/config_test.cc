@@ -87,6 +87,12 @@ INSTANTIATE_TEST_SUITE_P(
                   "limits.default_max_tokens"},
         BadConfig{"metrics_listen: \"127.0.0.1:99999\"", "metrics_listen"}));
 
+TEST(ConfigTest, ShippedExampleConfigIsValid) {
+  auto c = LoadServerConfigFile(PTC_SOURCE_DIR "/deploy/config/example.pbtxt");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->backends_size(), 2);
+}
+
 TEST(ConfigTest, MissingFileIsNotFound) {
   auto c = LoadServerConfigFile("/nonexistent/ptc.pbtxt");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
