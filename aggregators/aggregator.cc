@@ -9,14 +9,14 @@ absl::StatusOr<std::unique_ptr<Aggregator>> CreateAggregator(const v1::Aggregati
   const google::protobuf::Reflection* refl = aggregation.GetReflection();
   const google::protobuf::OneofDescriptor* oneof =
       v1::Aggregation::descriptor()->FindOneofByName("strategy");
-  const google::protobuf::FieldDescriptor* field = refl->GetOneofFieldDescriptor(aggregation, oneof);
+  const google::protobuf::FieldDescriptor* field =
+      refl->GetOneofFieldDescriptor(aggregation, oneof);
   v1::MajorityVote default_strategy;
   const google::protobuf::Message& config =
       field ? refl->GetMessage(aggregation, field) : default_strategy;
   auto factory = AggregatorRegistry::Global().Find(config.GetDescriptor()->full_name());
   if (!factory.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("aggregation: ", factory.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat("aggregation: ", factory.status().message()));
   }
   return (*factory)(config);
 }

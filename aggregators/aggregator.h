@@ -24,7 +24,7 @@ namespace ptc {
 struct Selection {
   bool answered = false;  // false when no chain gave a parseable answer
   std::string answer;
-  double confidence = 0;  // the winner's share of the selecting weight
+  double confidence = 0;                  // the winner's share of the selecting weight
   std::vector<v1::Candidate> candidates;  // in the strategy's ranking order
 };
 
@@ -49,11 +49,10 @@ template <typename Config>
 struct AggregatorRegistration {
   using TypedFactory = absl::StatusOr<std::unique_ptr<Aggregator>> (*)(const Config&);
   explicit AggregatorRegistration(TypedFactory factory) {
-    AggregatorRegistry::Global().Register(
-        Config::descriptor()->full_name(),
-        [factory](const google::protobuf::Message& m) {
-          return factory(static_cast<const Config&>(m));
-        });
+    AggregatorRegistry::Global().Register(Config::descriptor()->full_name(),
+                                          [factory](const google::protobuf::Message& m) {
+                                            return factory(static_cast<const Config&>(m));
+                                          });
   }
 };
 

@@ -65,7 +65,8 @@ absl::StatusOr<std::vector<McqQuestion>> LoadMcqJsonl(const std::string& path) {
     }
     for (const auto& a : *inc) {
       if (!a.is_string() || a.get_ref<const std::string&>().empty()) {
-        return LineError(path, line, "field \"incorrect_answers\" holds a non-string or empty entry");
+        return LineError(path, line,
+                         "field \"incorrect_answers\" holds a non-string or empty entry");
       }
       q.incorrect_answers.push_back(a.get<std::string>());
     }

@@ -27,8 +27,8 @@ absl::StatusOr<std::vector<McqQuestion>> LoadMcqJsonl(const std::string& path);
 
 // A question as shown to a model: choices in a seeded order.
 struct McqPrompt {
-  std::string text;            // the simple-evals prompt
-  std::string letters;         // "ABCD" for four choices
+  std::string text;     // the simple-evals prompt
+  std::string letters;  // "ABCD" for four choices
   char correct_letter = 'A';
   // choice_source[i] is -1 if letters[i] holds the correct answer, else the index into
   // incorrect_answers.

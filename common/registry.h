@@ -39,8 +39,8 @@ class Registry {
     absl::MutexLock lock(&mu_);
     auto it = factories_.find(name);
     if (it == factories_.end()) {
-      return absl::NotFoundError(absl::StrCat("unknown plugin \"", name, "\" (known: ",
-                                              absl::StrJoin(NamesLocked(), ", "), ")"));
+      return absl::NotFoundError(absl::StrCat(
+          "unknown plugin \"", name, "\" (known: ", absl::StrJoin(NamesLocked(), ", "), ")"));
     }
     return it->second;
   }

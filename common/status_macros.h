@@ -9,17 +9,17 @@
 #define PTC_STATUS_CONCAT_(a, b) PTC_STATUS_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define RETURN_IF_ERROR(expr)                        \
-  do {                                               \
-    ::absl::Status _ptc_status = (expr);             \
-    if (!_ptc_status.ok()) return _ptc_status;       \
+#define RETURN_IF_ERROR(expr)                  \
+  do {                                         \
+    ::absl::Status _ptc_status = (expr);       \
+    if (!_ptc_status.ok()) return _ptc_status; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, F());` assigns the value of an absl::StatusOr or returns its error.
 #define ASSIGN_OR_RETURN(lhs, rexpr) \
   PTC_ASSIGN_OR_RETURN_IMPL_(PTC_STATUS_CONCAT_(_ptc_statusor_, __LINE__), lhs, rexpr)
 
-#define PTC_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                               \
+#define PTC_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr)   \
+  auto statusor = (rexpr);                                 \
   if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = *std::move(statusor)

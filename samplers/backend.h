@@ -33,7 +33,7 @@ class ChainHandle {
 enum class ThinkingStyle { kNone, kBudgetTokens, kEffortLevels, kOnOffSwitch };
 
 struct BackendCapabilities {
-  bool native_n = false;   // one upstream request can return several chains
+  bool native_n = false;  // one upstream request can return several chains
   bool logprobs = false;
   bool temperature = true;
   bool streaming = true;

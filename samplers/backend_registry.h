@@ -29,7 +29,8 @@ using BackendFactory = std::function<absl::StatusOr<std::unique_ptr<Backend>>(
     const google::protobuf::Any& config, BackendDeps& deps)>;
 using BackendRegistry = Registry<BackendFactory>;
 
-// The full protobuf type name inside an Any's type_url ("type.googleapis.com/ptc.v1.X" -> "ptc.v1.X").
+// The full protobuf type name inside an Any's type_url ("type.googleapis.com/ptc.v1.X" ->
+// "ptc.v1.X").
 std::string AnyTypeName(const google::protobuf::Any& any);
 
 // Builds a backend from its Any config through the registry.
@@ -38,8 +39,7 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateBackend(const google::protobuf::A
 
 template <typename Config>
 struct BackendRegistration {
-  using TypedFactory =
-      absl::StatusOr<std::unique_ptr<Backend>> (*)(const Config&, BackendDeps&);
+  using TypedFactory = absl::StatusOr<std::unique_ptr<Backend>> (*)(const Config&, BackendDeps&);
   explicit BackendRegistration(TypedFactory factory) {
     BackendRegistry::Global().Register(
         Config::descriptor()->full_name(),

@@ -39,7 +39,7 @@ struct TokenUsage {
 struct ChainSpec {
   uint32_t index = 0;  // position in the request's plan
   uint32_t group = 0;
-  std::string model;   // resolved: never empty
+  std::string model;  // resolved: never empty
   // Shared by every chain of a request; immutable.
   std::shared_ptr<const std::vector<ChatMessage>> messages;
   std::optional<float> temperature;
@@ -47,7 +47,7 @@ struct ChainSpec {
   uint32_t max_tokens = 0;       // output tokens (completion + reasoning)
   uint32_t thinking_budget = 0;  // 0 = no extended thinking
   uint64_t seed = 0;
-  uint32_t top_logprobs = 0;     // 0 = no logprobs wanted
+  uint32_t top_logprobs = 0;  // 0 = no logprobs wanted
 };
 
 // A piece of a streaming chain. The views are valid only during the OnDelta call.
@@ -66,11 +66,11 @@ enum class ChainStatus { kOk, kFailed, kCancelled };
 
 struct ChainResult {
   ChainStatus status = ChainStatus::kOk;
-  absl::Status error;          // set when status is kFailed
-  std::string text;            // the whole visible output
-  std::string reasoning;       // the whole thinking output, kept apart from the answer
-  std::string finish_reason;   // "stop", "length", "cancelled", "error", ...
-  TokenUsage usage;            // what was actually generated (partial when cancelled)
+  absl::Status error;         // set when status is kFailed
+  std::string text;           // the whole visible output
+  std::string reasoning;      // the whole thinking output, kept apart from the answer
+  std::string finish_reason;  // "stop", "length", "cancelled", "error", ...
+  TokenUsage usage;           // what was actually generated (partial when cancelled)
   // -mean of the top-k log-probabilities over all tokens (DeepConf's token confidence averaged);
   // empty when the backend gave no logprobs.
   std::optional<double> mean_token_confidence;

@@ -13,9 +13,8 @@ absl::StatusOr<std::unique_ptr<BackendSet>> BackendSet::Create(const v1::ServerC
     BackendDeps deps{io, b.name()};
     auto backend = CreateBackend(b.config(), deps);
     if (!backend.ok()) {
-      return absl::Status(backend.status().code(),
-                          absl::StrCat("backends[", i, "] (", b.name(), "): ",
-                                       backend.status().message()));
+      return absl::Status(backend.status().code(), absl::StrCat("backends[", i, "] (", b.name(),
+                                                                "): ", backend.status().message()));
     }
     backends[b.name()] = *std::move(backend);
   }

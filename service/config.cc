@@ -107,7 +107,8 @@ absl::StatusOr<v1::ServerConfig> LoadServerConfigFile(const std::string& path) {
 
 absl::Status ValidateServerConfig(const v1::ServerConfig& c) {
   RETURN_IF_ERROR(ValidateAddress("listen", c.listen()));
-  if (c.metrics_listen() != "off") RETURN_IF_ERROR(ValidateAddress("metrics_listen", c.metrics_listen()));
+  if (c.metrics_listen() != "off")
+    RETURN_IF_ERROR(ValidateAddress("metrics_listen", c.metrics_listen()));
   if (c.worker_threads() > 256) return FieldError("worker_threads", "at most 256");
   if (c.backends_size() == 0) return FieldError("backends", "at least one backend is required");
   static const RE2 kName("[a-z0-9_-]{1,64}");
@@ -116,7 +117,8 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& c) {
     const v1::BackendConfig& b = c.backends(i);
     const std::string field = absl::StrCat("backends[", i, "]");
     if (!RE2::FullMatch(b.name(), kName)) {
-      return FieldError(field + ".name", absl::StrCat("\"", b.name(), "\" is not [a-z0-9_-]{1,64}"));
+      return FieldError(field + ".name",
+                        absl::StrCat("\"", b.name(), "\" is not [a-z0-9_-]{1,64}"));
     }
     if (!names.insert(b.name()).second) {
       return FieldError(field + ".name", absl::StrCat("duplicate \"", b.name(), "\""));
@@ -126,7 +128,8 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& c) {
     if (!factory.ok()) return FieldError(field + ".config", factory.status().message());
   }
   if (!names.count(c.default_backend())) {
-    return FieldError("default_backend", absl::StrCat("no backend named \"", c.default_backend(), "\""));
+    return FieldError("default_backend",
+                      absl::StrCat("no backend named \"", c.default_backend(), "\""));
   }
   std::set<std::pair<std::string, std::string>> priced;
   for (int i = 0; i < c.pricing_size(); ++i) {
@@ -156,7 +159,8 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& c) {
   if (!(l.max_cost_usd_per_request() > 0)) {
     return FieldError("limits.max_cost_usd_per_request", "must be > 0");
   }
-  if (c.max_experiment_labels() > 10000) return FieldError("max_experiment_labels", "at most 10000");
+  if (c.max_experiment_labels() > 10000)
+    return FieldError("max_experiment_labels", "at most 10000");
   return absl::OkStatus();
 }
 

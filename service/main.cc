@@ -1,7 +1,8 @@
 // ptc-server: the gRPC service. With no --config it runs on the embedded simulated backend.
+#include <pthread.h>
+
 #include <csignal>
 #include <cstdio>
-#include <pthread.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -10,14 +11,16 @@
 #include "service/config.h"
 #include "service/server.h"
 
-ABSL_FLAG(std::string, config, "", "text-format ptc.v1.ServerConfig; default: embedded sim backend");
+ABSL_FLAG(std::string, config, "",
+          "text-format ptc.v1.ServerConfig; default: embedded sim backend");
 ABSL_FLAG(std::string, listen, "", "gRPC HOST:PORT (overrides the config's listen)");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Prometheus HOST:PORT, or \"off\" (overrides the config's metrics_listen)");
 ABSL_FLAG(int, drain_seconds, 10, "on SIGTERM/SIGINT, how long in-flight calls may finish");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage("ptc-server [--config FILE] [--listen HOST:PORT] [--metrics-listen HOST:PORT]");
+  absl::SetProgramUsageMessage(
+      "ptc-server [--config FILE] [--listen HOST:PORT] [--metrics-listen HOST:PORT]");
   absl::ParseCommandLine(argc, argv);
 
   // Signals are taken by sigwait below, in this thread only.
@@ -34,7 +37,8 @@ int main(int argc, char** argv) {
   } else {
     auto loaded = ptc::LoadServerConfigFile(path);
     if (!loaded.ok()) {
-      std::fprintf(stderr, "ptc-server: bad config: %s\n", std::string(loaded.status().message()).c_str());
+      std::fprintf(stderr, "ptc-server: bad config: %s\n",
+                   std::string(loaded.status().message()).c_str());
       return 2;
     }
     config = *std::move(loaded);
@@ -53,7 +57,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string backends;
-  for (const auto& b : config.backends()) absl::StrAppend(&backends, backends.empty() ? "" : ", ", b.name());
+  for (const auto& b : config.backends())
+    absl::StrAppend(&backends, backends.empty() ? "" : ", ", b.name());
   std::printf("ptc-server listening on %s (metrics: %s; backends: %s)\n",
               (*server)->address().c_str(),
               (*server)->metrics_address().empty() ? "off" : (*server)->metrics_address().c_str(),
@@ -62,7 +67,8 @@ int main(int argc, char** argv) {
 
   int sig = 0;
   sigwait(&signals, &sig);
-  std::printf("ptc-server: signal %d, draining for up to %ds\n", sig, absl::GetFlag(FLAGS_drain_seconds));
+  std::printf("ptc-server: signal %d, draining for up to %ds\n", sig,
+              absl::GetFlag(FLAGS_drain_seconds));
   std::fflush(stdout);
   (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_drain_seconds)));
   return 0;

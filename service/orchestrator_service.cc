@@ -43,8 +43,7 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
 // plan: at most three events per chain plus the final one.
 class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::SolveEvent> {
  public:
-  StreamReactor(OrchestratorService* service, const v1::SolveRequest* request)
-      : service_(service) {
+  StreamReactor(OrchestratorService* service, const v1::SolveRequest* request) : service_(service) {
     service_->CallStarted();
     auto run = Run::Create(*request, service_->ctx_);
     if (!run.ok()) {

@@ -29,15 +29,23 @@ absl::StatusOr<std::shared_ptr<const std::vector<ChatMessage>>> CheckMessages(
     const v1::Message& m = r.messages(i);
     ChatMessage cm;
     switch (m.role()) {
-      case v1::Message::ROLE_SYSTEM: cm.role = ChatMessage::Role::kSystem; break;
-      case v1::Message::ROLE_USER: cm.role = ChatMessage::Role::kUser; has_user = true; break;
-      case v1::Message::ROLE_ASSISTANT: cm.role = ChatMessage::Role::kAssistant; break;
-      default: return Invalid(absl::StrCat("messages[", i, "].role"), "must be system, user or assistant");
+      case v1::Message::ROLE_SYSTEM:
+        cm.role = ChatMessage::Role::kSystem;
+        break;
+      case v1::Message::ROLE_USER:
+        cm.role = ChatMessage::Role::kUser;
+        has_user = true;
+        break;
+      case v1::Message::ROLE_ASSISTANT:
+        cm.role = ChatMessage::Role::kAssistant;
+        break;
+      default:
+        return Invalid(absl::StrCat("messages[", i, "].role"), "must be system, user or assistant");
     }
     *prompt_bytes += m.content().size();
     if (*prompt_bytes > limits.max_prompt_bytes()) {
-      return Invalid("messages", absl::StrCat("prompt is over the limit of ", limits.max_prompt_bytes(),
-                                              " bytes"));
+      return Invalid("messages", absl::StrCat("prompt is over the limit of ",
+                                              limits.max_prompt_bytes(), " bytes"));
     }
     cm.content = m.content();
     out->push_back(std::move(cm));
@@ -92,9 +100,9 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
   }
   const double cost_cap = max_cost > 0 ? std::min(max_cost, limits.max_cost_usd_per_request())
                                        : limits.max_cost_usd_per_request();
-  const uint32_t chain_cap = r.limits().max_chains() > 0
-                                 ? std::min(r.limits().max_chains(), limits.max_chains_per_request())
-                                 : limits.max_chains_per_request();
+  const uint32_t chain_cap = r.limits().max_chains() > 0 ? std::min(r.limits().max_chains(),
+                                                                    limits.max_chains_per_request())
+                                                         : limits.max_chains_per_request();
   const uint64_t prompt_token_bound = prompt_bytes + 8 * messages->size();
   std::random_device entropy;
   std::mt19937_64 seeds((static_cast<uint64_t>(entropy()) << 32) ^ entropy());
@@ -103,7 +111,8 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
   for (int g = 0; g < r.sampling_size(); ++g) {
     const v1::SamplingGroup& group = r.sampling(g);
     const std::string field = absl::StrCat("sampling[", g, "]");
-    const std::string backend_name = group.backend().empty() ? backends.default_name() : group.backend();
+    const std::string backend_name =
+        group.backend().empty() ? backends.default_name() : group.backend();
     Backend* backend = backends.Find(backend_name);
     if (backend == nullptr) {
       return Invalid(field + ".backend", absl::StrCat("unknown backend \"", group.backend(),
@@ -112,12 +121,13 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     if (group.n() == 0) return Invalid(field + ".n", "must be at least 1");
     total += group.n();
     if (total > chain_cap) {
-      return Invalid(field + ".n", absl::StrCat("the plan has ", total, " chains or more, above the ",
-                                                r.limits().max_chains() > 0 &&
-                                                        r.limits().max_chains() < limits.max_chains_per_request()
-                                                    ? "request's limits.max_chains of "
-                                                    : "server's limit of ",
-                                                chain_cap));
+      return Invalid(field + ".n",
+                     absl::StrCat("the plan has ", total, " chains or more, above the ",
+                                  r.limits().max_chains() > 0 &&
+                                          r.limits().max_chains() < limits.max_chains_per_request()
+                                      ? "request's limits.max_chains of "
+                                      : "server's limit of ",
+                                  chain_cap));
     }
     if (group.model().size() > limits.max_label_bytes()) {
       return Invalid(field + ".model", "too long");
@@ -135,7 +145,8 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       return Invalid(field + ".top_p", "must be in (0, 1]");
     }
     if (group.max_tokens() > limits.max_tokens_per_chain()) {
-      return Invalid(field + ".max_tokens", absl::StrCat("above the limit of ", limits.max_tokens_per_chain()));
+      return Invalid(field + ".max_tokens",
+                     absl::StrCat("above the limit of ", limits.max_tokens_per_chain()));
     }
     uint32_t max_tokens = group.max_tokens();
     if (group.thinking_budget() > 0) {
@@ -144,11 +155,13 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
                        absl::StrCat("backend \"", backend_name, "\" has no extended thinking"));
       }
       if (max_tokens == 0) {
-        max_tokens = std::min<uint64_t>(
-            uint64_t{group.thinking_budget()} + limits.default_max_tokens(), limits.max_tokens_per_chain());
+        max_tokens =
+            std::min<uint64_t>(uint64_t{group.thinking_budget()} + limits.default_max_tokens(),
+                               limits.max_tokens_per_chain());
       }
       if (group.thinking_budget() >= max_tokens) {
-        return Invalid(field + ".thinking_budget", absl::StrCat("must be below max_tokens (", max_tokens, ")"));
+        return Invalid(field + ".thinking_budget",
+                       absl::StrCat("must be below max_tokens (", max_tokens, ")"));
       }
     }
     if (max_tokens == 0) max_tokens = limits.default_max_tokens();
@@ -157,7 +170,8 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
         group.model().empty() ? std::string(backend->default_model()) : group.model();
     const v1::ModelPrice& price = prices.Find(backend_name, model);
     const double worst = (prompt_token_bound * price.input_usd_per_mtok() +
-                          static_cast<double>(max_tokens) * price.output_usd_per_mtok()) / 1e6;
+                          static_cast<double>(max_tokens) * price.output_usd_per_mtok()) /
+                         1e6;
     for (uint32_t i = 0; i < group.n(); ++i) {
       ++plan.planned;
       if (plan.reserved_usd + worst > cost_cap) {
@@ -174,7 +188,8 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       c.spec.max_tokens = max_tokens;
       c.spec.thinking_budget = group.thinking_budget();
       c.spec.seed = group.has_seed() ? group.seed() + i : seeds();
-      c.spec.top_logprobs = plan.aggregator->wants_logprobs() && backend->capabilities().logprobs ? 5 : 0;
+      c.spec.top_logprobs =
+          plan.aggregator->wants_logprobs() && backend->capabilities().logprobs ? 5 : 0;
       c.backend = backend;
       c.backend_name = backend_name;
       c.reserved_usd = worst;

@@ -33,11 +33,11 @@ struct RequestPlan {
   double reserved_usd = 0;
   std::unique_ptr<AnswerExtractor> extractor;
   std::unique_ptr<Aggregator> aggregator;
-  std::string reference;             // normalised; empty when none was given
+  std::string reference;  // normalised; empty when none was given
 };
 
 absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& request,
-                                        const v1::ServerLimits& limits,
-                                        const BackendSet& backends, const PriceTable& prices);
+                                        const v1::ServerLimits& limits, const BackendSet& backends,
+                                        const PriceTable& prices);
 
 }  // namespace ptc

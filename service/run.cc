@@ -17,10 +17,9 @@ class Run::Observer : public ChainObserver {
   void OnDone(ChainResult result) override {
     const Clock::time_point end = Clock::now();
     auto run = std::move(run_);
-    boost::asio::post(run->strand_, [run, index = index_, result = std::move(result),
-                                     first = first_token_, end]() mutable {
-      run->OnChainDone(index, std::move(result), first, end);
-    });
+    boost::asio::post(run->strand_,
+                      [run, index = index_, result = std::move(result), first = first_token_,
+                       end]() mutable { run->OnChainDone(index, std::move(result), first, end); });
   }
 
  private:
@@ -33,18 +32,24 @@ namespace {
 
 v1::ChainStatus ToProto(ChainStatus s) {
   switch (s) {
-    case ChainStatus::kOk: return v1::CHAIN_STATUS_OK;
-    case ChainStatus::kFailed: return v1::CHAIN_STATUS_FAILED;
-    case ChainStatus::kCancelled: return v1::CHAIN_STATUS_CANCELLED;
+    case ChainStatus::kOk:
+      return v1::CHAIN_STATUS_OK;
+    case ChainStatus::kFailed:
+      return v1::CHAIN_STATUS_FAILED;
+    case ChainStatus::kCancelled:
+      return v1::CHAIN_STATUS_CANCELLED;
   }
   return v1::CHAIN_STATUS_UNSPECIFIED;
 }
 
 const char* StatusLabel(ChainStatus s) {
   switch (s) {
-    case ChainStatus::kOk: return "ok";
-    case ChainStatus::kFailed: return "failed";
-    case ChainStatus::kCancelled: return "cancelled";
+    case ChainStatus::kOk:
+      return "ok";
+    case ChainStatus::kFailed:
+      return "failed";
+    case ChainStatus::kCancelled:
+      return "cancelled";
   }
   return "unknown";
 }
@@ -63,8 +68,7 @@ void AddUsage(const TokenUsage& u, v1::TokenUsage* out) {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request,
-                                                 RunContext& ctx) {
+absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request, RunContext& ctx) {
   ASSIGN_OR_RETURN(RequestPlan plan, PlanRequest(request, ctx.limits, ctx.backends, ctx.prices));
   return std::shared_ptr<Run>(new Run(request, ctx, std::move(plan)));
 }
@@ -151,7 +155,8 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
   const double duration = std::chrono::duration<double>(end - state.started).count();
   rec->set_duration_s(duration);
   if (first_token) {
-    rec->set_time_to_first_token_s(std::chrono::duration<double>(*first_token - state.started).count());
+    rec->set_time_to_first_token_s(
+        std::chrono::duration<double>(*first_token - state.started).count());
   }
   const double cost = ctx_.prices.Cost(pc.backend_name, pc.spec.model, result.usage);
   rec->set_cost_usd(cost);
@@ -178,8 +183,12 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
       }
       break;
     }
-    case ChainStatus::kFailed: ledger->set_chains_failed(ledger->chains_failed() + 1); break;
-    case ChainStatus::kCancelled: ledger->set_chains_cancelled(ledger->chains_cancelled() + 1); break;
+    case ChainStatus::kFailed:
+      ledger->set_chains_failed(ledger->chains_failed() + 1);
+      break;
+    case ChainStatus::kCancelled:
+      ledger->set_chains_cancelled(ledger->chains_cancelled() + 1);
+      break;
   }
   ctx_.metrics.ChainFinished(pc.backend_name, ModelLabel(pc), StatusLabel(result.status),
                              result.usage, cost, duration);

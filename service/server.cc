@@ -3,13 +3,13 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "aggregators/aggregator.h"
+#include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "samplers/backend_registry.h"
-#include "aggregators/aggregator.h"
-#include "common/status_macros.h"
 
 namespace ptc {
 
@@ -18,10 +18,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
   RETURN_IF_ERROR(AggregatorRegistry::Global().Errors());
   std::unique_ptr<Server> s(new Server());
   s->config_ = config;
-  s->work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-      s->io_.get_executor());
-  const unsigned threads =
-      config.worker_threads() > 0 ? config.worker_threads() : std::max(2u, std::thread::hardware_concurrency());
+  s->work_ =
+      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+          s->io_.get_executor());
+  const unsigned threads = config.worker_threads() > 0
+                               ? config.worker_threads()
+                               : std::max(2u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) s->threads_.emplace_back([io = &s->io_] { io->run(); });
 
   ASSIGN_OR_RETURN(s->backends_, BackendSet::Create(config, s->io_));
@@ -31,8 +33,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
     try {
       s->exposer_ = std::make_unique<prometheus::Exposer>(config.metrics_listen());
     } catch (const std::exception& e) {
-      return absl::UnavailableError(
-          absl::StrCat("metrics_listen: cannot listen on ", config.metrics_listen(), ": ", e.what()));
+      return absl::UnavailableError(absl::StrCat("metrics_listen: cannot listen on ",
+                                                 config.metrics_listen(), ": ", e.what()));
     }
     s->exposer_->RegisterCollectable(s->metrics_->registry());
   }
@@ -45,8 +47,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
   builder.AddListeningPort(config.listen(), grpc::InsecureServerCredentials(), &s->port_);
   // Oversized messages are refused by gRPC itself (RESOURCE_EXHAUSTED); anything within this
   // bound reaches validation, which names the field that is over its limit.
-  builder.SetMaxReceiveMessageSize(
-      static_cast<int>(std::min<uint64_t>(config.limits().max_prompt_bytes() + (1 << 20), 64 << 20)));
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<uint64_t>(config.limits().max_prompt_bytes() + (1 << 20), 64 << 20)));
   builder.RegisterService(s->service_.get());
   s->grpc_ = builder.BuildAndStart();
   if (!s->grpc_ || s->port_ == 0) {

@@ -32,9 +32,7 @@ class SimChain : public std::enable_shared_from_this<SimChain> {
   }
 
   void Begin() {
-    boost::asio::post(strand_, [self = shared_from_this()] {
-      self->Wait(self->plan_.ttft_s);
-    });
+    boost::asio::post(strand_, [self = shared_from_this()] { self->Wait(self->plan_.ttft_s); });
   }
 
   void Cancel() {
@@ -47,9 +45,8 @@ class SimChain : public std::enable_shared_from_this<SimChain> {
  private:
   void Wait(double seconds) {
     timer_.expires_after(Seconds(seconds));
-    timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
-      self->Step();
-    });
+    timer_.async_wait(
+        [self = shared_from_this()](const boost::system::error_code&) { self->Step(); });
   }
 
   void Step() {
@@ -139,9 +136,9 @@ std::unique_ptr<ChainHandle> SimBackend::Start(const ChainSpec& spec,
                                                std::shared_ptr<ChainObserver> observer) {
   const PromptMatch match = model_->Match(*spec.messages);
   const ChainPlan plan = model_->Plan(match, spec);
-  auto chain = std::make_shared<SimChain>(io_, plan, std::min(spec.top_logprobs, 20u),
-                                          model_->config().stream_chunk_tokens(),
-                                          std::move(observer));
+  auto chain =
+      std::make_shared<SimChain>(io_, plan, std::min(spec.top_logprobs, 20u),
+                                 model_->config().stream_chunk_tokens(), std::move(observer));
   chain->Begin();
   return std::make_unique<SimChainHandle>(std::move(chain));
 }

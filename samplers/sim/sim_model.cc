@@ -148,7 +148,8 @@ absl::StatusOr<std::shared_ptr<const SimModel>> SimModel::Create(
     std::mt19937_64 rng(MixSeed(model->config_.seed(), Fnv1a(q.id)));
     LatentParams p;
     p.p_correct = SampleBeta(acc * kappa, (1 - acc) * kappa, rng);
-    p.wrong = SampleDirichlet(q.incorrect_answers.size(), model->config_.wrong_concentration(), rng);
+    p.wrong =
+        SampleDirichlet(q.incorrect_answers.size(), model->config_.wrong_concentration(), rng);
     model->params_.push_back(std::move(p));
   }
   return std::shared_ptr<const SimModel>(std::move(model));
@@ -191,7 +192,8 @@ PromptMatch SimModel::Match(const std::vector<ChatMessage>& messages) const {
 
 ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const {
   const v1::SimBackendConfig& c = config_;
-  const uint64_t key = match.question >= 0 ? Fnv1a(questions_[match.question].id) : match.prompt_hash;
+  const uint64_t key =
+      match.question >= 0 ? Fnv1a(questions_[match.question].id) : match.prompt_hash;
   std::mt19937_64 rng(MixSeed(MixSeed(c.seed(), key), spec.seed));
   ChainPlan plan;
   plan.fail = Uniform(rng) < c.failure_rate();
@@ -244,8 +246,8 @@ ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const 
   plan.ttft_s = c.time_to_first_token_s() * LogNormalFactor(0.3, rng);
   plan.token_interval_s = 1.0 / c.tokens_per_second();
   std::normal_distribution<double> noise(0, 0.25);
-  plan.confidence = std::max(
-      0.1, 2.0 + (plan.correct ? 0.5 : -0.5) * c.confidence_gap() + noise(rng));
+  plan.confidence =
+      std::max(0.1, 2.0 + (plan.correct ? 0.5 : -0.5) * c.confidence_gap() + noise(rng));
   plan.text_seed = rng();
   return plan;
 }

@@ -41,8 +41,8 @@ struct LatentParams {
 
 // What a prompt is asking, as far as the model can tell.
 struct PromptMatch {
-  int question = -1;             // index into questions(), or -1 when unknown
-  std::string letters;           // the letters shown, in order
+  int question = -1;    // index into questions(), or -1 when unknown
+  std::string letters;  // the letters shown, in order
   // For each letter, -1 for the correct answer, else the index into incorrect_answers; empty
   // when the question is unknown.
   std::vector<int> choice_source;
@@ -51,18 +51,18 @@ struct PromptMatch {
 
 // One chain as the model will produce it, decided up front from the seed.
 struct ChainPlan {
-  bool fail = false;          // the chain errors out after its first token delay
-  bool parseable = true;      // ends with "Answer: X"
-  bool correct = false;       // only meaningful when the question is known
+  bool fail = false;      // the chain errors out after its first token delay
+  bool parseable = true;  // ends with "Answer: X"
+  bool correct = false;   // only meaningful when the question is known
   char letter = 'A';
-  bool thinking = false;      // reasoning goes to ChainResult::reasoning
-  uint32_t body_tokens = 0;   // chain-of-thought tokens (reasoning when thinking)
-  bool truncated = false;     // hit max_tokens: no answer line, finish_reason "length"
+  bool thinking = false;     // reasoning goes to ChainResult::reasoning
+  uint32_t body_tokens = 0;  // chain-of-thought tokens (reasoning when thinking)
+  bool truncated = false;    // hit max_tokens: no answer line, finish_reason "length"
   uint64_t prompt_tokens = 0;
   double ttft_s = 0;
   double token_interval_s = 0;
-  double confidence = 0;      // the chain's mean token confidence level
-  uint64_t text_seed = 0;     // seeds the text and logprob generator
+  double confidence = 0;   // the chain's mean token confidence level
+  uint64_t text_seed = 0;  // seeds the text and logprob generator
 };
 
 class SimModel {

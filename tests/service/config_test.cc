@@ -18,18 +18,19 @@ TEST(ConfigTest, DefaultConfigIsValidAndUsesTheSimBackend) {
 }
 
 TEST(ConfigTest, ParsesPluginConfigsInAny) {
-  auto c = ParseServerConfig(R"pb(
-    listen: "0.0.0.0:7000"
-    backends {
-      name: "fast"
-      config {
-        [type.googleapis.com/ptc.v1.SimBackendConfig] { target_accuracy: 0.6 seed: 9 }
-      }
-    }
-    pricing { backend: "fast" input_usd_per_mtok: 1 output_usd_per_mtok: 2 }
-    limits { max_chains_per_request: 64 }
-  )pb",
-                             "test.pbtxt");
+  auto c = ParseServerConfig(
+      R"pb(
+        listen: "0.0.0.0:7000"
+        backends {
+          name: "fast"
+          config {
+            [type.googleapis.com/ptc.v1.SimBackendConfig] { target_accuracy: 0.6 seed: 9 }
+          }
+        }
+        pricing { backend: "fast" input_usd_per_mtok: 1 output_usd_per_mtok: 2 }
+        limits { max_chains_per_request: 64 }
+      )pb",
+      "test.pbtxt");
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ(c->default_backend(), "fast");
   EXPECT_EQ(c->limits().max_chains_per_request(), 64u);
@@ -60,8 +61,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadConfig{"backends {}", "backends[0].name"},
         BadConfig{"listen: \"nope\"", "listen: \"nope\" is not HOST:PORT"},
         BadConfig{"", "backends: at least one backend"},
-        BadConfig{"backends { name: \"a\" config { [type.googleapis.com/ptc.v1.ServerLimits] {} } }",
-                  "backends[0].config: unknown plugin \"ptc.v1.ServerLimits\""},
+        BadConfig{
+            "backends { name: \"a\" config { [type.googleapis.com/ptc.v1.ServerLimits] {} } }",
+            "backends[0].config: unknown plugin \"ptc.v1.ServerLimits\""},
         BadConfig{"backends { name: \"Bad Name\" }", "backends[0].name"}));
 
 // Bad configs above that get past parsing need a valid backend "a" to reach their own error.
@@ -76,16 +78,17 @@ TEST_P(BadConfigWithBackendTest, NamesWhatIsWrong) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadConfigWithBackendTest,
-    ::testing::Values(
-        BadConfig{"backends { name: \"a\" }", "backends[1].name: duplicate \"a\""},
-        BadConfig{"default_backend: \"zzz\"", "default_backend: no backend named \"zzz\""},
-        BadConfig{"pricing { backend: \"nobody\" }", "pricing[0].backend"},
-        BadConfig{"pricing { backend: \"a\" input_usd_per_mtok: -1 }",
-                  "pricing[0].input_usd_per_mtok"},
-        BadConfig{"pricing { backend: \"a\" }\npricing { backend: \"a\" }", "pricing[1]: duplicate"},
-        BadConfig{"limits { default_max_tokens: 100 max_tokens_per_chain: 50 }",
-                  "limits.default_max_tokens"},
-        BadConfig{"metrics_listen: \"127.0.0.1:99999\"", "metrics_listen"}));
+    ::testing::Values(BadConfig{"backends { name: \"a\" }", "backends[1].name: duplicate \"a\""},
+                      BadConfig{"default_backend: \"zzz\"",
+                                "default_backend: no backend named \"zzz\""},
+                      BadConfig{"pricing { backend: \"nobody\" }", "pricing[0].backend"},
+                      BadConfig{"pricing { backend: \"a\" input_usd_per_mtok: -1 }",
+                                "pricing[0].input_usd_per_mtok"},
+                      BadConfig{"pricing { backend: \"a\" }\npricing { backend: \"a\" }",
+                                "pricing[1]: duplicate"},
+                      BadConfig{"limits { default_max_tokens: 100 max_tokens_per_chain: 50 }",
+                                "limits.default_max_tokens"},
+                      BadConfig{"metrics_listen: \"127.0.0.1:99999\"", "metrics_listen"}));
 
 TEST(ConfigTest, ShippedExampleConfigIsValid) {
   auto c = LoadServerConfigFile(PTC_SOURCE_DIR "/deploy/config/example.pbtxt");

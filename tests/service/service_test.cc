@@ -6,6 +6,7 @@
 #include "common/mcq_dataset.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "ptc/v1/backends/sim.pb.h"
 #include "ptc/v1/orchestrator.grpc.pb.h"
@@ -38,9 +39,9 @@ class ServiceTest : public ::testing::Test {
     c.set_listen("127.0.0.1:0");
     c.set_metrics_listen("off");
     c.set_worker_threads(2);
-    AddSim(&c, "sim", 0.5);       // chains last at least a few hundred ms
+    AddSim(&c, "sim", 0.5);  // chains last at least a few hundred ms
     AddSim(&c, "fast", 0.001);
-    AddSim(&c, "slow", 500);      // chains that do not finish within a test
+    AddSim(&c, "slow", 500);  // chains that do not finish within a test
     AddSim(&c, "flaky", 0.001, 0.5);
     c.mutable_limits()->set_max_chains_per_request(128);
     c.mutable_limits()->set_max_prompt_bytes(4096);
@@ -181,15 +182,23 @@ TEST_F(ServiceTest, StreamSendsStartedFinishedTallyThenFinal) {
   while (reader->Read(&e)) {
     EXPECT_EQ(finals, 0) << "nothing may follow the final event";
     switch (e.event_case()) {
-      case v1::SolveEvent::kChainStarted: ++started; break;
-      case v1::SolveEvent::kChainFinished: ++finished; break;
+      case v1::SolveEvent::kChainStarted:
+        ++started;
+        break;
+      case v1::SolveEvent::kChainFinished:
+        ++finished;
+        break;
       case v1::SolveEvent::kTally:
         ++tallies;
         EXPECT_EQ(e.tally().finished(), last_tally + 1);
         last_tally = e.tally().finished();
         break;
-      case v1::SolveEvent::kFinal: ++finals; final_response = e.final(); break;
-      default: ADD_FAILURE() << "empty event";
+      case v1::SolveEvent::kFinal:
+        ++finals;
+        final_response = e.final();
+        break;
+      default:
+        ADD_FAILURE() << "empty event";
     }
   }
   ASSERT_TRUE(reader->Finish().ok());
@@ -251,8 +260,8 @@ TEST_F(ServiceTest, InvalidRequestsNameTheField) {
   const std::vector<BadRequest> cases = {
       {"n = 0", [](auto* r) { r->mutable_sampling(0)->set_n(0); }, "sampling[0].n"},
       {"n over the maximum", [](auto* r) { r->mutable_sampling(0)->set_n(129); }, "sampling[0].n"},
-      {"over the request's max_chains",
-       [](auto* r) { r->mutable_limits()->set_max_chains(4); }, "sampling[0].n"},
+      {"over the request's max_chains", [](auto* r) { r->mutable_limits()->set_max_chains(4); },
+       "sampling[0].n"},
       {"no messages", [](auto* r) { r->clear_messages(); }, "messages"},
       {"no user message",
        [](auto* r) { r->mutable_messages(0)->set_role(v1::Message::ROLE_SYSTEM); }, "messages"},
@@ -275,8 +284,7 @@ TEST_F(ServiceTest, InvalidRequestsNameTheField) {
          r->mutable_sampling(0)->set_thinking_budget(2000);
        },
        "sampling[0].thinking_budget"},
-      {"reference not a letter", [](auto* r) { r->set_reference_answer("Z"); },
-       "reference_answer"},
+      {"reference not a letter", [](auto* r) { r->set_reference_answer("Z"); }, "reference_answer"},
       {"bad regex",
        [](auto* r) { r->mutable_answer_format()->mutable_regex()->set_pattern("(unclosed"); },
        "answer_format.regex.pattern"},
@@ -326,6 +334,35 @@ TEST_F(ServiceTest, ConcurrentRequestsAllComplete) {
   for (int i = 0; i < kRequests; ++i) {
     EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
     EXPECT_EQ(responses[i].answer(), responses[0].answer());  // same seed, same vote
+  }
+}
+
+// The standard health service answers through a generic call: HealthCheckRequest{} is empty on
+// the wire, HealthCheckResponse{status: SERVING} is the two bytes 08 01.
+TEST_F(ServiceTest, ServesTheStandardHealthService) {
+  auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::CompletionQueue cq;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
+  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  ASSERT_TRUE(ok);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
   }
 }
 

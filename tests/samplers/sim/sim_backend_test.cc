@@ -51,11 +51,13 @@ class SimBackendTest : public ::testing::Test {
     c.set_time_to_first_token_s(ttft);
     c.set_tokens_per_second(1e6);
     BackendDeps deps{io_, "sim"};
-    auto b = CreateBackend([&] {
-      google::protobuf::Any any;
-      any.PackFrom(c);
-      return any;
-    }(), deps);
+    auto b = CreateBackend(
+        [&] {
+          google::protobuf::Any any;
+          any.PackFrom(c);
+          return any;
+        }(),
+        deps);
     EXPECT_TRUE(b.ok()) << b.status();
     return *std::move(b);
   }

@@ -3,9 +3,9 @@
 #include "samplers/sim/sim_model.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <cstdio>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -203,9 +203,10 @@ TEST(SimModelTest, MajorityAtNMatchesMonteCarloFromTheLatentParameters) {
     observed /= total;
     expected /= questions;
     // Observed is a mean of `total` Bernoulli(a_q); expected carries Monte Carlo error.
-    const double sd = std::sqrt(var_observed / (total * total) + var_expected / (questions * questions));
-    const std::string figures =
-        absl::StrCat("majority@", n, ": observed ", observed, ", Monte Carlo ", expected, ", sd ", sd);
+    const double sd =
+        std::sqrt(var_observed / (total * total) + var_expected / (questions * questions));
+    const std::string figures = absl::StrCat("majority@", n, ": observed ", observed,
+                                             ", Monte Carlo ", expected, ", sd ", sd);
     std::printf("%s\n", figures.c_str());
     SCOPED_TRACE(figures);
     EXPECT_NEAR(observed, expected, 4 * sd);
