@@ -1,0 +1,182 @@
+#include "bench/eval/eval_runner.h"
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/client_context.h"
+#include "samplers/sim/sim_model.h"
+
+namespace ptc::eval {
+namespace {
+
+// Repeats are folded into the seed as question * 1000 + repeat.
+constexpr int kMaxRepeats = 1000;
+constexpr size_t kMaxRequestIdBytes = 200;
+
+// One Solve call: owned by the runner until issued, by gRPC's callback until it completes, then
+// by the runner again.
+struct Call {
+  grpc::ClientContext context;
+  v1::SolveRequest request;
+  v1::SolveResponse response;
+  grpc::Status status;
+  size_t n_index = 0;  // into options.ns
+  size_t slot = 0;     // into EvalResults::by_n[n_index]
+  int question = 0;
+  int repeat = 0;
+  absl::Time start;
+  absl::Time end;
+};
+
+// What the callbacks share with the runner's thread.
+struct Completions {
+  absl::Mutex mu;
+  std::deque<Call*> done ABSL_GUARDED_BY(mu);
+};
+
+absl::Status ValidateOptions(const std::vector<McqQuestion>& questions, const EvalOptions& o) {
+  if (questions.empty()) return absl::InvalidArgumentError("the dataset has no questions");
+  if (o.ns.empty()) return absl::InvalidArgumentError("no N values given");
+  for (uint32_t n : o.ns) {
+    if (n == 0) return absl::InvalidArgumentError("N must be at least 1");
+  }
+  if (o.repeats < 1 || o.repeats > kMaxRepeats) {
+    return absl::InvalidArgumentError(absl::StrCat("repeats must be in [1, ", kMaxRepeats, "]"));
+  }
+  if (o.max_in_flight < 1) return absl::InvalidArgumentError("max_in_flight must be at least 1");
+  if (o.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("timeout must be positive");
+  }
+  return absl::OkStatus();
+}
+
+RequestResult ToResult(const Call& call, uint32_t n) {
+  RequestResult r;
+  r.question = call.question;
+  r.repeat = call.repeat;
+  r.n = n;
+  r.latency_s = absl::ToDoubleSeconds(call.end - call.start);
+  if (!call.status.ok()) {
+    // absl::StatusCode and grpc::StatusCode share their numbering.
+    r.error = absl::StrCat(
+        absl::StatusCodeToString(static_cast<absl::StatusCode>(call.status.error_code())), ": ",
+        call.status.error_message());
+    return r;
+  }
+  const v1::SolveResponse& resp = call.response;
+  if (!resp.has_correct()) {
+    r.error = "INTERNAL: the response does not say whether the answer was correct";
+    return r;
+  }
+  r.ok = true;
+  r.correct = resp.correct();
+  r.chains = resp.ledger().chains_launched();
+  const v1::TokenUsage& t = resp.ledger().tokens();
+  r.tokens = t.prompt_tokens() + t.completion_tokens() + t.reasoning_tokens();
+  r.cost_usd = resp.ledger().cost_usd();
+  return r;
+}
+
+}  // namespace
+
+uint64_t QuestionSeed(uint64_t base_seed, int question, int repeat) {
+  return sim::MixSeed(
+      base_seed, static_cast<uint64_t>(question) * kMaxRepeats + static_cast<uint64_t>(repeat));
+}
+
+v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, int repeat,
+                              uint32_t n, const EvalOptions& options) {
+  const uint64_t seed = QuestionSeed(options.base_seed, question_index, repeat);
+  const McqPrompt prompt = FormatMcqPrompt(question, seed);
+  v1::SolveRequest req;
+  v1::Message* m = req.add_messages();
+  m->set_role(v1::Message::ROLE_USER);
+  m->set_content(prompt.text);
+  req.mutable_answer_format()->mutable_multiple_choice()->set_letters(prompt.letters);
+  v1::SamplingGroup* g = req.add_sampling();
+  g->set_backend(options.backend);
+  g->set_model(options.model);
+  g->set_n(n);
+  g->set_max_tokens(options.max_tokens);
+  g->set_seed(seed);
+  req.mutable_aggregation()->mutable_majority();
+  req.set_reference_answer(std::string(1, prompt.correct_letter));
+  req.set_experiment(options.experiment);
+  std::string id = absl::StrCat(question.id, "/r", repeat, "/n", n);
+  if (id.size() > kMaxRequestIdBytes) id = absl::StrCat("q", question_index, "/r", repeat, "/n", n);
+  req.set_request_id(std::move(id));
+  return req;
+}
+
+absl::StatusOr<EvalResults> RunEval(v1::Orchestrator::StubInterface& stub,
+                                    const std::vector<McqQuestion>& questions,
+                                    const EvalOptions& options) {
+  if (absl::Status s = ValidateOptions(questions, options); !s.ok()) return s;
+  v1::Orchestrator::StubInterface::async_interface* async = stub.async();
+  if (async == nullptr) return absl::InvalidArgumentError("the stub has no callback API");
+
+  const absl::Time started = absl::Now();
+  const size_t per_n = questions.size() * static_cast<size_t>(options.repeats);
+  const size_t total = per_n * options.ns.size();
+  EvalResults results;
+  results.by_n.assign(options.ns.size(), std::vector<RequestResult>(per_n));
+  std::vector<size_t> remaining(options.ns.size(), per_n);
+
+  Completions completions;
+  size_t issued = 0, finished = 0;
+  int in_flight = 0;
+  while (finished < total) {
+    // Fill the window. Requests go out N by N, then question by question, then repeat by repeat.
+    while (issued < total && in_flight < options.max_in_flight) {
+      auto call = std::make_unique<Call>();
+      call->n_index = issued / per_n;
+      call->slot = issued % per_n;
+      call->question = static_cast<int>(call->slot / options.repeats);
+      call->repeat = static_cast<int>(call->slot % options.repeats);
+      call->request = BuildRequest(questions[call->question], call->question, call->repeat,
+                                   options.ns[call->n_index], options);
+      call->context.set_deadline(std::chrono::system_clock::now() +
+                                 absl::ToChronoMilliseconds(options.timeout));
+      call->start = absl::Now();
+      Call* raw = call.release();
+      async->Solve(&raw->context, &raw->request, &raw->response,
+                   [raw, &completions](grpc::Status status) {
+                     raw->status = std::move(status);
+                     raw->end = absl::Now();
+                     absl::MutexLock lock(&completions.mu);
+                     completions.done.push_back(raw);
+                   });
+      ++issued;
+      ++in_flight;
+    }
+
+    std::deque<Call*> done;
+    {
+      absl::MutexLock lock(&completions.mu);
+      completions.mu.Await(absl::Condition(
+          +[](std::deque<Call*>* d) { return !d->empty(); }, &completions.done));
+      done.swap(completions.done);
+    }
+    for (Call* raw : done) {
+      std::unique_ptr<Call> call(raw);
+      --in_flight;
+      ++finished;
+      const uint32_t n = options.ns[call->n_index];
+      RequestResult r = ToResult(*call, n);
+      if (!r.ok && results.errors++ == 0) results.first_error = r.error;
+      results.by_n[call->n_index][call->slot] = std::move(r);
+      if (--remaining[call->n_index] == 0 && options.on_n_done) {
+        options.on_n_done(n, results.by_n[call->n_index]);
+      }
+    }
+  }
+  results.wall_time = absl::Now() - started;
+  return results;
+}
+
+}  // namespace ptc::eval

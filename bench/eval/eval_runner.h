@@ -1,0 +1,62 @@
+// The accuracy-experiment runner: every (question, repeat, N) of a dataset through Solve, with a
+// bounded number of calls in flight, over gRPC's callback client API.
+//
+// Each request asks for one sampling group of n = N chains, multiple choice over the prompt's
+// letters, with the correct letter as reference_answer. For (question q, repeat r):
+//   seed(q, r) = MixSeed(base_seed, q * 1000 + r)
+// shuffles the choices and is the group's chain seed, for every N. Chain i of a group gets seed + i
+// (orchestrator.proto), so the chains of a smaller N are a prefix of those of a larger N and the
+// N values are compared on paired samples.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "bench/eval/eval_stats.h"
+#include "common/mcq_dataset.h"
+#include "ptc/v1/orchestrator.grpc.pb.h"
+
+namespace ptc::eval {
+
+struct EvalOptions {
+  std::vector<uint32_t> ns;  // chains per request; each at least 1
+  int repeats = 1;           // shuffles per question
+  uint64_t base_seed = 0;
+  int max_in_flight = 8;                        // Solve calls outstanding at once
+  std::string experiment;                       // SolveRequest.experiment; empty = none
+  std::string backend;                          // empty = the server's default
+  std::string model;                            // empty = the backend's default
+  uint32_t max_tokens = 0;                      // 0 = the server's default
+  absl::Duration timeout = absl::Seconds(300);  // deadline of each call
+  // Called once per N, in the runner's thread, when the last request of that N completes (so N
+  // values finish roughly in the order given: requests are issued N by N). Optional.
+  std::function<void(uint32_t n, const std::vector<RequestResult>& results)> on_n_done;
+};
+
+struct EvalResults {
+  // results[i] holds the results of options.ns[i], ordered by question then repeat.
+  std::vector<std::vector<RequestResult>> by_n;
+  int errors = 0;
+  std::string first_error;  // "CODE: message" of the first failed call, by completion order
+  absl::Duration wall_time;
+};
+
+// The seed of (question, repeat): choice shuffle and chain seed.
+uint64_t QuestionSeed(uint64_t base_seed, int question, int repeat);
+
+// The SolveRequest for one (question, repeat, N).
+v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, int repeat,
+                              uint32_t n, const EvalOptions& options);
+
+// Runs the experiment and blocks until every call has completed. Failed calls are results with
+// ok = false (and count as incorrect); the status is an error only for bad options. `stub` must
+// outlive the call.
+absl::StatusOr<EvalResults> RunEval(v1::Orchestrator::StubInterface& stub,
+                                    const std::vector<McqQuestion>& questions,
+                                    const EvalOptions& options);
+
+}  // namespace ptc::eval

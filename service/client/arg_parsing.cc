@@ -1,0 +1,62 @@
+#include "service/client/arg_parsing.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+
+namespace ptc::client {
+namespace {
+
+absl::Status Bad(absl::string_view flag, absl::string_view text, absl::string_view what) {
+  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": \"", text, "\" is not ", what));
+}
+
+}  // namespace
+
+absl::StatusOr<uint32_t> ParsePositiveUint32(absl::string_view flag, absl::string_view text) {
+  uint32_t v = 0;
+  // SimpleAtoi accepts a leading '+' and surrounding spaces; a plain decimal is all we take.
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == text.npos;
+  if (!digits || !absl::SimpleAtoi(text, &v) || v == 0) {
+    return Bad(flag, text, "a positive integer");
+  }
+  return v;
+}
+
+absl::StatusOr<uint64_t> ParseUint64(absl::string_view flag, absl::string_view text) {
+  uint64_t v = 0;
+  const bool digits = !text.empty() && text.find_first_not_of("0123456789") == text.npos;
+  if (!digits || !absl::SimpleAtoi(text, &v)) return Bad(flag, text, "a non-negative integer");
+  return v;
+}
+
+absl::StatusOr<float> ParseFloat(absl::string_view flag, absl::string_view text) {
+  float v = 0;
+  if (!absl::SimpleAtof(text, &v) || !std::isfinite(v)) return Bad(flag, text, "a number");
+  return v;
+}
+
+absl::StatusOr<std::vector<uint32_t>> ParseNList(absl::string_view flag, absl::string_view text) {
+  std::vector<uint32_t> out;
+  std::set<uint32_t> seen;
+  if (absl::StripAsciiWhitespace(text).empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("--", flag, ": empty list"));
+  }
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    auto n = ParsePositiveUint32(flag, item);
+    if (!n.ok()) return n.status();
+    if (!seen.insert(*n).second) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", *n, " is given twice"));
+    }
+    out.push_back(*n);
+  }
+  return out;
+}
+
+}  // namespace ptc::client

@@ -1,0 +1,24 @@
+// Parsing of the `ptc` client's option values, with errors that name the option:
+//   --n: "0" is not a positive integer
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace ptc::client {
+
+// A decimal integer in [1, 2^32 - 1].
+absl::StatusOr<uint32_t> ParsePositiveUint32(absl::string_view flag, absl::string_view text);
+// A decimal integer in [0, 2^64 - 1].
+absl::StatusOr<uint64_t> ParseUint64(absl::string_view flag, absl::string_view text);
+// A finite decimal number.
+absl::StatusOr<float> ParseFloat(absl::string_view flag, absl::string_view text);
+// A comma-separated list of distinct positive integers, e.g. "1,4,16,64"; spaces around the
+// items are allowed, the order is kept.
+absl::StatusOr<std::vector<uint32_t>> ParseNList(absl::string_view flag, absl::string_view text);
+
+}  // namespace ptc::client
