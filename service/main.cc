@@ -8,6 +8,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
+#include "common/cli_flags.h"
 #include "service/config.h"
 #include "service/server.h"
 
@@ -21,7 +22,9 @@ ABSL_FLAG(int, drain_seconds, 10, "on SIGTERM/SIGINT, how long in-flight calls m
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "ptc-server [--config FILE] [--listen HOST:PORT] [--metrics-listen HOST:PORT]");
-  absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args;
+  std::vector<char*> argv2 = ptc::NormalizeFlagDashes(argc, argv, &args);
+  absl::ParseCommandLine(argc, argv2.data());
 
   // Signals are taken by sigwait below, in this thread only.
   sigset_t signals;

@@ -94,8 +94,8 @@ v1::SimBackendConfig WithDefaults(const v1::SimBackendConfig& in) {
   if (c.default_model().empty()) c.set_default_model("sim-reasoner");
   if (c.seed() == 0) c.set_seed(1);
   if (c.target_accuracy() == 0) c.set_target_accuracy(0.782);
-  if (c.concentration() == 0) c.set_concentration(2.5);
-  if (c.wrong_concentration() == 0) c.set_wrong_concentration(0.7);
+  if (c.concentration() == 0) c.set_concentration(1.0);
+  if (c.wrong_concentration() == 0) c.set_wrong_concentration(0.3);
   if (c.unparseable_rate() == 0) c.set_unparseable_rate(0.01);
   if (c.confidence_gap() == 0) c.set_confidence_gap(0.6);
   if (c.mean_completion_tokens() == 0) c.set_mean_completion_tokens(600);

@@ -3,6 +3,10 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/read.hpp"
+#include "boost/asio/write.hpp"
 #include "common/mcq_dataset.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
@@ -37,7 +41,7 @@ class ServiceTest : public ::testing::Test {
   void SetUp() override {
     v1::ServerConfig c;
     c.set_listen("127.0.0.1:0");
-    c.set_metrics_listen("off");
+    c.set_metrics_listen(MetricsListen());
     c.set_worker_threads(2);
     AddSim(&c, "sim", 0.5);  // chains last at least a few hundred ms
     AddSim(&c, "fast", 0.001);
@@ -56,6 +60,9 @@ class ServiceTest : public ::testing::Test {
     ASSERT_TRUE(questions.ok()) << questions.status();
     question_ = (*questions)[0];
   }
+
+  // Off by default: stopping the exposer takes its HTTP server a couple of seconds.
+  virtual std::string MetricsListen() const { return "off"; }
 
   void TearDown() override {
     if (server_) {
@@ -335,6 +342,45 @@ TEST_F(ServiceTest, ConcurrentRequestsAllComplete) {
     EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
     EXPECT_EQ(responses[i].answer(), responses[0].answer());  // same seed, same vote
   }
+}
+
+// A plain HTTP/1.0 GET of the exposer's /metrics page.
+std::string Scrape(const std::string& address) {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::socket socket(io);
+  const size_t colon = address.rfind(':');
+  boost::asio::ip::tcp::resolver resolver(io);
+  boost::asio::connect(socket,
+                       resolver.resolve(address.substr(0, colon), address.substr(colon + 1)));
+  boost::asio::write(socket, boost::asio::buffer(std::string("GET /metrics HTTP/1.0\r\n\r\n")));
+  std::string body;
+  boost::system::error_code ec;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(body), ec);  // to EOF
+  return body;
+}
+
+class MetricsServiceTest : public ServiceTest {
+  std::string MetricsListen() const override { return "127.0.0.1:0"; }
+};
+
+TEST_F(MetricsServiceTest, MetricsAreServedOverHttp) {
+  v1::SolveRequest req = Request("fast", 4);
+  req.set_experiment("unit-test");
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  req.mutable_sampling(0)->set_n(0);
+  ASSERT_FALSE(Solve(req, &r).ok());
+  const std::string page = Scrape(server_->metrics_address());
+  EXPECT_THAT(page, HasSubstr("ptc_requests_total{code=\"OK\",strategy=\"majority\"} 1"));
+  EXPECT_THAT(page, HasSubstr("ptc_requests_total{code=\"INVALID_ARGUMENT\",strategy=\"none\"} 1"));
+  EXPECT_THAT(page, HasSubstr("ptc_chains_total{backend=\"fast\",status=\"ok\"} 4"));
+  EXPECT_THAT(page, HasSubstr("ptc_graded_answers_total{experiment=\"unit-test\",result="));
+  EXPECT_THAT(page, HasSubstr("ptc_tokens_total{backend=\"fast\",kind=\"completion\"}"));
+  EXPECT_THAT(
+      page,
+      HasSubstr(
+          "ptc_cost_usd_total{backend=\"fast\",model=\"sim-reasoner\",purpose=\"generate\"}"));
+  EXPECT_THAT(page, HasSubstr("ptc_chains_in_flight 0"));
 }
 
 // The standard health service answers through a generic call: HealthCheckRequest{} is empty on
