@@ -142,15 +142,29 @@ absl::StatusOr<std::shared_ptr<const SimModel>> SimModel::Create(
   model->config_ = WithDefaults(config);
   RETURN_IF_ERROR(Validate(model->config_));
   ASSIGN_OR_RETURN(model->questions_, LoadMcqJsonl(model->config_.dataset()));
+  // Stratified draws: p_correct takes the quantiles of the Beta prior (estimated from many
+  // seeded draws), dealt to the questions in a seeded order, so that a dataset's mean difficulty
+  // matches target_accuracy rather than straying by the luck of a few hundred draws.
   const double acc = model->config_.target_accuracy();
   const double kappa = model->config_.concentration();
-  for (const auto& q : model->questions_) {
-    std::mt19937_64 rng(MixSeed(model->config_.seed(), Fnv1a(q.id)));
-    LatentParams p;
-    p.p_correct = SampleBeta(acc * kappa, (1 - acc) * kappa, rng);
-    p.wrong =
-        SampleDirichlet(q.incorrect_answers.size(), model->config_.wrong_concentration(), rng);
-    model->params_.push_back(std::move(p));
+  const size_t q = model->questions_.size();
+  constexpr size_t kPerStratum = 64;
+  std::mt19937_64 prior_rng(MixSeed(model->config_.seed(), 0x5eed));
+  std::vector<double> draws(q * kPerStratum);
+  for (double& d : draws) d = SampleBeta(acc * kappa, (1 - acc) * kappa, prior_rng);
+  std::sort(draws.begin(), draws.end());
+  std::vector<size_t> order(q);
+  for (size_t i = 0; i < q; ++i) order[i] = i;
+  for (size_t i = q; i > 1; --i) std::swap(order[i - 1], order[prior_rng() % i]);
+  model->params_.resize(q);
+  for (size_t i = 0; i < q; ++i) {
+    double mean = 0;  // the stratum's mean: its share of the prior
+    for (size_t k = 0; k < kPerStratum; ++k) mean += draws[i * kPerStratum + k];
+    LatentParams& p = model->params_[order[i]];
+    p.p_correct = mean / kPerStratum;
+    std::mt19937_64 rng(MixSeed(model->config_.seed(), Fnv1a(model->questions_[order[i]].id)));
+    p.wrong = SampleDirichlet(model->questions_[order[i]].incorrect_answers.size(),
+                              model->config_.wrong_concentration(), rng);
   }
   return std::shared_ptr<const SimModel>(std::move(model));
 }

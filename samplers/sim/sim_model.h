@@ -1,10 +1,11 @@
 // The simulated reasoning model: deterministic for a seed, calibrated like a real model on
 // GPQA-style multiple-choice questions.
 //
-// For each question of its dataset the model draws latent parameters once (from the config seed
-// and the question id): a probability p of answering correctly from Beta(a, b) with
-// a / (a + b) = target_accuracy and a + b = concentration, and a distribution over the wrong
-// answers from Dirichlet(wrong_concentration). A chain answers correctly with probability p, else
+// For each question of its dataset the model draws latent parameters once (from the config seed):
+// a probability p of answering correctly from Beta(a, b) with a / (a + b) = target_accuracy and
+// a + b = concentration (stratified: the questions get the prior's quantiles in a seeded order,
+// so the dataset's mean p is the target), and a distribution over the wrong answers from
+// Dirichlet(wrong_concentration). A chain answers correctly with probability p, else
 // picks a wrong answer from that distribution; so majority vote converges to the mode of the
 // question's answer distribution, saturates, and hurts when one wrong answer dominates (see
 // ../shared/REFERENCE.md). Wrong answers are keyed by content, so shuffling the choices does not

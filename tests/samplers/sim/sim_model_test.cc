@@ -96,10 +96,15 @@ TEST(SimModelTest, LatentAccuracyIsCalibratedToTheTarget) {
   auto model = MakeModel(q, 0.782);
   double sum = 0;
   for (int i = 0; i < q; ++i) sum += model->params(i).p_correct;
-  // Beta(a, b) with mean m and a + b = k has variance m (1 - m) / (k + 1).
+  // Stratified: the mean of q strata of 64 draws each has the error of q * 64 draws. Beta(a, b)
+  // with mean m and a + b = k has variance m (1 - m) / (k + 1).
   const double k = model->config().concentration();
-  const double sd = std::sqrt(0.782 * 0.218 / (k + 1) / q);
+  const double sd = std::sqrt(0.782 * 0.218 / (k + 1) / (q * 64));
   EXPECT_NEAR(sum / q, 0.782, 4 * sd);
+  // The spread is the prior's, not collapsed: a quarter of the questions are hard.
+  int hard = 0;
+  for (int i = 0; i < q; ++i) hard += model->params(i).p_correct < 0.5;
+  EXPECT_GT(hard, q / 10);
 }
 
 TEST(SimModelTest, ChainsAreDeterministicForASeedAndShuffleInvariant) {
