@@ -15,7 +15,8 @@ bool IsBoolFlag(const std::string& name) {
 
 }  // namespace
 
-void NormalizeFlagDashes(std::vector<std::string>& args) {
+std::vector<std::string> NormalizeFlagDashes(std::vector<std::string>& args) {
+  std::vector<std::string> seen;
   bool value_next = false;
   for (size_t i = 1; i < args.size(); ++i) {
     std::string& a = args[i];
@@ -35,7 +36,9 @@ void NormalizeFlagDashes(std::vector<std::string>& args) {
     if (flag == nullptr && !negated) continue;  // not ours: absl reports unknown flags
     a = absl::StrCat(a.substr(0, dashes), underscored, eq == std::string::npos ? "" : a.substr(eq));
     value_next = eq == std::string::npos && !negated && !IsBoolFlag(underscored);
+    seen.push_back(negated ? underscored.substr(2) : underscored);
   }
+  return seen;
 }
 
 std::vector<char*> NormalizeFlagDashes(int argc, char** argv, std::vector<std::string>* storage) {

@@ -9,8 +9,9 @@
 
 namespace ptc {
 
-// Rewrites `args` in place (args[0] is the program).
-void NormalizeFlagDashes(std::vector<std::string>& args);
+// Rewrites `args` in place (args[0] is the program). Returns the registered flags it saw, by
+// their names ("dry_run" also for "--nodry-run"), for callers that check which are allowed.
+std::vector<std::string> NormalizeFlagDashes(std::vector<std::string>& args);
 
 // For main(): the rewritten arguments as argv, pointing into *storage.
 std::vector<char*> NormalizeFlagDashes(int argc, char** argv, std::vector<std::string>* storage);

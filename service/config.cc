@@ -82,6 +82,12 @@ v1::ServerConfig DefaultServerConfig() {
   return WithDefaults(std::move(c));
 }
 
+v1::ServerConfig LocalServerConfig(v1::ServerConfig base) {
+  base.set_listen("127.0.0.1:0");
+  base.set_metrics_listen("off");
+  return base;
+}
+
 absl::StatusOr<v1::ServerConfig> ParseServerConfig(const std::string& text,
                                                    const std::string& source_name) {
   v1::ServerConfig config;

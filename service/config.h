@@ -12,6 +12,10 @@ namespace ptc {
 // on the bundled GPQA-style sample, priced like a frontier reasoning model.
 v1::ServerConfig DefaultServerConfig();
 
+// `base` made to run in-process: a free loopback port (see Server::port()), no metrics exposer.
+// For `ptc eval` without --server, and tests.
+v1::ServerConfig LocalServerConfig(v1::ServerConfig base = DefaultServerConfig());
+
 // Parses text-format protobuf. Syntax errors name the line and column; the result is validated
 // and has defaults filled in (see WithDefaults).
 absl::StatusOr<v1::ServerConfig> ParseServerConfig(const std::string& text,

@@ -11,15 +11,12 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
   SolveReactor(OrchestratorService* service, const v1::SolveRequest* request,
                v1::SolveResponse* response)
       : service_(service) {
-    service_->CallStarted();
-    auto run = Run::Create(*request, service_->ctx_);
-    if (!run.ok()) {
-      grpc::Status status = ToGrpcStatus(run.status());
-      service_->ctx_.metrics.RequestRejected(GrpcCodeName(status.error_code()));
-      Finish(status);
+    grpc::Status rejected;
+    run_ = service_->BeginCall(*request, &rejected);
+    if (!run_) {
+      Finish(rejected);
       return;
     }
-    run_ = *std::move(run);
     run_->Start(nullptr, [this, response](absl::Status status, v1::SolveResponse r) {
       if (status.ok()) *response = std::move(r);
       Finish(ToGrpcStatus(status));
@@ -44,15 +41,12 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
 class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::SolveEvent> {
  public:
   StreamReactor(OrchestratorService* service, const v1::SolveRequest* request) : service_(service) {
-    service_->CallStarted();
-    auto run = Run::Create(*request, service_->ctx_);
-    if (!run.ok()) {
-      grpc::Status status = ToGrpcStatus(run.status());
-      service_->ctx_.metrics.RequestRejected(GrpcCodeName(status.error_code()));
-      Finish(status);
+    grpc::Status rejected;
+    run_ = service_->BeginCall(*request, &rejected);
+    if (!run_) {
+      Finish(rejected);
       return;
     }
-    run_ = *std::move(run);
     run_->Start([this](v1::SolveEvent e) { Enqueue(std::move(e), false, grpc::Status::OK); },
                 [this](absl::Status status, v1::SolveResponse r) {
                   v1::SolveEvent e;
@@ -125,9 +119,17 @@ grpc::ServerWriteReactor<v1::SolveEvent>* OrchestratorService::SolveStream(
   return new StreamReactor(this, request);
 }
 
-void OrchestratorService::CallStarted() {
-  absl::MutexLock lock(&mu_);
-  ++active_calls_;
+std::shared_ptr<Run> OrchestratorService::BeginCall(const v1::SolveRequest& request,
+                                                    grpc::Status* rejected) {
+  {
+    absl::MutexLock lock(&mu_);
+    ++active_calls_;
+  }
+  auto run = Run::Create(request, ctx_);
+  if (run.ok()) return *std::move(run);
+  *rejected = ToGrpcStatus(run.status());
+  ctx_.metrics.RequestRejected(GrpcCodeName(rejected->error_code()));
+  return nullptr;
 }
 
 void OrchestratorService::CallDone() {

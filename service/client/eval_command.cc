@@ -23,9 +23,7 @@ namespace {
 // The in-process server: the default config, on a free loopback port, without the metrics
 // exposer, with the simulated model taught the dataset being evaluated.
 absl::StatusOr<std::unique_ptr<Server>> StartLocalServer(const std::string& dataset) {
-  v1::ServerConfig config = DefaultServerConfig();
-  config.set_listen("127.0.0.1:0");
-  config.set_metrics_listen("off");
+  v1::ServerConfig config = LocalServerConfig();
   for (v1::BackendConfig& b : *config.mutable_backends()) {
     v1::SimBackendConfig sim;
     if (!b.config().UnpackTo(&sim)) continue;

@@ -103,38 +103,16 @@ const std::set<std::string> kEvalFlags = {
 // absl's own flags, allowed everywhere.
 const std::set<std::string> kBuiltinFlags = {"flagfile", "fromenv", "tryfromenv", "undefok"};
 
-bool IsBoolFlag(const std::string& name) {
-  const absl::CommandLineFlag* f = absl::FindCommandLineFlag(name);
-  return f != nullptr && f->IsOfType<bool>();
-}
-
 // Rewrites `--some-name[=v]` as `--some_name[=v]` (common/cli_flags.h) and checks that every
 // flag belongs to the command. Returns false (after printing) for a flag of another command.
 bool NormalizeArgs(const std::string& command, const std::set<std::string>& allowed,
                    std::vector<std::string>& args) {
-  ptc::NormalizeFlagDashes(args);
-  bool value_next = false;
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (value_next) {
-      value_next = false;
-      continue;
-    }
-    if (a == "--") break;
-    if (a.size() < 2 || a[0] != '-') continue;
-    const size_t dashes = a[1] == '-' ? 2 : 1;
-    const size_t eq = a.find('=');
-    const std::string name =
-        a.substr(dashes, eq == std::string::npos ? std::string::npos : eq - dashes);
-    std::string base = name;
-    if (absl::StartsWith(name, "no") && IsBoolFlag(name.substr(2))) base = name.substr(2);
-    if (absl::FindCommandLineFlag(base) == nullptr) continue;  // absl reports unknown flags
-    if (!allowed.count(base) && !kBuiltinFlags.count(base)) {
+  for (const std::string& flag : ptc::NormalizeFlagDashes(args)) {
+    if (!allowed.count(flag) && !kBuiltinFlags.count(flag)) {
       std::fprintf(stderr, "ptc %s: --%s is not an option of this command (see ptc %s --help)\n",
-                   command.c_str(), base.c_str(), command.c_str());
+                   command.c_str(), flag.c_str(), command.c_str());
       return false;
     }
-    value_next = eq == std::string::npos && !IsBoolFlag(base) && base == name;
   }
   return true;
 }

@@ -20,7 +20,9 @@ TEST(CliFlagsTest, DashesInRegisteredFlagNamesBecomeUnderscores) {
                                    "--not-a-flag",
                                    "--",
                                    "--drain-seconds"};
-  NormalizeFlagDashes(args);
+  const std::vector<std::string> seen = NormalizeFlagDashes(args);
+  EXPECT_EQ(seen,
+            (std::vector<std::string>{"metrics_listen", "drain_seconds", "dry_run", "dry_run"}));
   EXPECT_EQ(args[1], "--metrics_listen=127.0.0.1:1");
   EXPECT_EQ(args[2], "--drain_seconds");
   EXPECT_EQ(args[3], "-3-4");  // the value of --drain-seconds, left alone

@@ -42,6 +42,8 @@ struct BadConfig {
   const char* message;
 };
 
+void PrintTo(const BadConfig& c, std::ostream* os) { *os << "\"" << c.message << "\""; }
+
 class BadConfigTest : public ::testing::TestWithParam<BadConfig> {};
 
 TEST_P(BadConfigTest, NamesWhatIsWrong) {

@@ -123,9 +123,7 @@ TEST(SolveReportTest, ShowsEverything) {
 class CommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    v1::ServerConfig config = DefaultServerConfig();
-    config.set_listen("127.0.0.1:0");
-    config.set_metrics_listen("off");
+    v1::ServerConfig config = LocalServerConfig();
     config.set_worker_threads(2);
     auto server = Server::Start(config);
     ASSERT_TRUE(server.ok()) << server.status();
