@@ -19,4 +19,4 @@ cat "$log"
 address=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$log")
 
 ./build/service/client/ptc eval --server "$address" --dataset bench/data/gpqa_sample.jsonl \
-  --n 1,2,4,8,16,32,64 --out out/eval --experiment demo
+  --n 1,2,4,8,16,32,64 --repeats 3 --concurrency 32 --out out/eval --experiment demo
