@@ -285,10 +285,11 @@ uint32_t ChainTextGenerator::NextBody(uint32_t tokens, std::string* text,
     if (written_ + t > 0) text->push_back(' ');
     text->append(sentence_.substr(word_pos_, end - word_pos_));
     word_pos_ = end + 1;
+    // Token confidence C = -mean(top-k logprobs); drawn whether or not logprobs are wanted, so
+    // the text does not depend on that choice. The top-k spread linearly around C.
+    const double conf = std::max(0.05, plan_.confidence + token_noise(rng_));
+    confidence_sum_ += conf;
     if (top_k_ > 0) {
-      // Token confidence C = -mean(top-k logprobs); spread the top-k linearly around C.
-      const double conf = std::max(0.05, plan_.confidence + token_noise(rng_));
-      confidence_sum_ += conf;
       for (uint32_t j = 1; j <= top_k_; ++j) {
         top_logprobs->push_back(static_cast<float>(-conf * 2.0 * j / (top_k_ + 1)));
       }
@@ -313,7 +314,7 @@ std::string ChainTextGenerator::Closing(uint32_t* tokens) const {
 }
 
 double ChainTextGenerator::MeanConfidence() const {
-  return written_ > 0 ? confidence_sum_ / written_ : 0;
+  return top_k_ > 0 && written_ > 0 ? confidence_sum_ / written_ : 0;
 }
 
 }  // namespace ptc::sim

@@ -96,6 +96,7 @@ class ChainTextGenerator {
                     std::vector<float>* top_logprobs);
   // The closing text after the body: "\n\nAnswer: X" (or a non-answer), and its token count.
   std::string Closing(uint32_t* tokens) const;
+  // The mean token confidence so far; 0 when top_k is 0 (no logprobs asked for).
   double MeanConfidence() const;
 
  private:

@@ -171,6 +171,13 @@ TEST(SimModelTest, TextEndsWithTheAnswerLineAndRespectsMaxTokens) {
   text += gen.Closing(&closing_tokens);
   EXPECT_EQ(tokens, plan.body_tokens);
   EXPECT_TRUE(lp.empty());
+  // Asking for logprobs does not change the text.
+  ChainTextGenerator with_logprobs(plan, 5);
+  std::string text2;
+  while (with_logprobs.NextBody(32, &text2, &lp, &top) > 0) {
+  }
+  EXPECT_EQ(text.substr(0, text2.size()), text2);
+  EXPECT_EQ(lp.size(), plan.body_tokens);
   EXPECT_EQ(text.substr(text.size() - 9), absl::StrCat("Answer: ", std::string(1, plan.letter)));
 
   ChainSpec short_spec = Spec(prompt, 4);
