@@ -5,10 +5,8 @@
 #include <cstdio>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
-#include "common/cli_flags.h"
+#include "common/process.h"
 #include "service/config.h"
 #include "service/server.h"
 
@@ -20,18 +18,9 @@ ABSL_FLAG(std::string, metrics_listen, "",
 ABSL_FLAG(int, drain_seconds, 10, "on SIGTERM/SIGINT, how long in-flight calls may finish");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "ptc-server [--config FILE] [--listen HOST:PORT] [--metrics-listen HOST:PORT]");
-  std::vector<std::string> args;
-  std::vector<char*> argv2 = ptc::NormalizeFlagDashes(argc, argv, &args);
-  absl::ParseCommandLine(argc, argv2.data());
-
-  // Signals are taken by sigwait below, in this thread only.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ptc::ParseFlags(argc, argv,
+                  "ptc-server [--config FILE] [--listen HOST:PORT] [--metrics-listen HOST:PORT]");
+  ptc::BlockTerminationSignals();  // before any thread starts; taken below
 
   ptc::v1::ServerConfig config;
   const std::string path = absl::GetFlag(FLAGS_config);
@@ -68,8 +57,7 @@ int main(int argc, char** argv) {
               backends.c_str());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&signals, &sig);
+  const int sig = ptc::WaitForTerminationSignal();
   std::printf("ptc-server: signal %d, draining for up to %ds\n", sig,
               absl::GetFlag(FLAGS_drain_seconds));
   std::fflush(stdout);

@@ -1,13 +1,9 @@
 // ptc-simulator: an OpenAI-compatible chat-completions server driven by the simulated model.
-#include <pthread.h>
-
-#include <csignal>
 #include <cstdio>
 #include <string>
 
 #include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include "common/process.h"
 #include "samplers/sim/simulator/simulator_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:8000", "HOST:PORT to serve HTTP on");
@@ -17,17 +13,9 @@ ABSL_FLAG(uint64_t, seed, 1, "latent-parameter seed of the simulated model");
 ABSL_FLAG(int, threads, 2, "threads running the server");
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "ptc-simulator [--listen HOST:PORT] [--dataset FILE] [--seed N] [--threads N]");
-  absl::ParseCommandLine(argc, argv);
-
-  // Signals are taken by sigwait below, in this thread only (threads started later inherit the
-  // mask).
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ptc::ParseFlags(argc, argv,
+                  "ptc-simulator [--listen HOST:PORT] [--dataset FILE] [--seed N] [--threads N]");
+  ptc::BlockTerminationSignals();  // before any thread starts; taken below
 
   ptc::v1::SimBackendConfig config;
   config.set_dataset(absl::GetFlag(FLAGS_dataset));
@@ -43,8 +31,7 @@ int main(int argc, char** argv) {
               (*server)->model().questions().size());
   std::fflush(stdout);
 
-  int sig = 0;
-  sigwait(&signals, &sig);
+  const int sig = ptc::WaitForTerminationSignal();
   std::printf("ptc-simulator: signal %d, stopping\n", sig);
   std::fflush(stdout);
   (*server)->Stop();
