@@ -383,33 +383,54 @@ TEST_F(MetricsServiceTest, MetricsAreServedOverHttp) {
   EXPECT_THAT(page, HasSubstr("ptc_chains_in_flight 0"));
 }
 
-// The standard health service answers through a generic call: HealthCheckRequest{} is empty on
-// the wire, HealthCheckResponse{status: SERVING} is the two bytes 08 01.
-TEST_F(ServiceTest, ServesTheStandardHealthService) {
-  auto channel = grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
+// A unary call with raw bytes on the wire, as any client could send them.
+grpc::Status RawUnaryCall(const std::string& address, const std::string& method,
+                          const std::string& request, std::string* response) {
+  grpc::GenericStub stub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  grpc::Slice empty("");
-  grpc::ByteBuffer request(&empty, 1), response;
-  auto call = stub.PrepareUnaryCall(&ctx, "/grpc.health.v1.Health/Check", request, &cq);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1), response_buffer;
+  auto call = stub.PrepareUnaryCall(&ctx, method, request_buffer, &cq);
   call->StartCall();
   grpc::Status status;
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  call->Finish(&response_buffer, &status, reinterpret_cast<void*>(1));
   void* tag = nullptr;
   bool ok = false;
-  ASSERT_TRUE(cq.Next(&tag, &ok));
-  ASSERT_TRUE(ok);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(cq.Next(&tag, &ok) && ok);
   std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(response.Dump(&slices).ok());
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+  if (status.ok() && response_buffer.Dump(&slices).ok()) {
+    for (const auto& s : slices) {
+      response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {
   }
+  return status;
+}
+
+// HealthCheckRequest{} is empty on the wire; HealthCheckResponse{status: SERVING} is 08 01.
+TEST_F(ServiceTest, ServesTheStandardHealthService) {
+  std::string response;
+  grpc::Status status =
+      RawUnaryCall(server_->address(), "/grpc.health.v1.Health/Check", "", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response, std::string("\x08\x01", 2));
+}
+
+TEST_F(ServiceTest, MalformedBytesAreRefusedAndTheServerGoesOn) {
+  std::string response;
+  for (const std::string& garbage :
+       {std::string("\xff\xff\xff\xff\xff"), std::string("\x0a\x80\x80\x80\x80\x10"),
+        std::string(1000, '\x1a')}) {
+    grpc::Status status =
+        RawUnaryCall(server_->address(), "/ptc.v1.Orchestrator/Solve", garbage, &response);
+    EXPECT_FALSE(status.ok());
+  }
+  v1::SolveResponse r;
+  EXPECT_TRUE(Solve(Request("fast", 2), &r).ok());
 }
 
 }  // namespace
