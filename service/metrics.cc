@@ -43,6 +43,15 @@ Metrics::Metrics(uint32_t max_experiment_labels)
                   .Name("ptc_graded_answers_total")
                   .Help("Answers graded against a reference, by strategy, experiment and result")
                   .Register(*registry_)),
+      saved_tokens_(
+          prometheus::BuildCounter()
+              .Name("ptc_early_stop_saved_tokens_total")
+              .Help("Tokens an early stop saved against the whole plan (estimate), by rule")
+              .Register(*registry_)),
+      saved_usd_(prometheus::BuildCounter()
+                     .Name("ptc_early_stop_saved_usd_total")
+                     .Help("USD an early stop saved against the whole plan (estimate), by rule")
+                     .Register(*registry_)),
       chains_in_flight_(prometheus::BuildGauge()
                             .Name("ptc_chains_in_flight")
                             .Help("Chains launched and not yet done")
@@ -81,6 +90,11 @@ void Metrics::ChainFinished(const std::string& backend, const std::string& model
   tokens_.Add({{"backend", backend}, {"kind", "reasoning"}}).Increment(usage.reasoning);
   cost_.Add({{"backend", backend}, {"model", model_label}, {"purpose", "generate"}})
       .Increment(cost_usd);
+}
+
+void Metrics::EarlyStopSaved(const std::string& rule, uint64_t tokens, double usd) {
+  saved_tokens_.Add({{"rule", rule}}).Increment(static_cast<double>(tokens));
+  saved_usd_.Add({{"rule", rule}}).Increment(usd);
 }
 
 void Metrics::Graded(const std::string& strategy, const std::string& experiment, bool correct) {

@@ -32,6 +32,7 @@ class Metrics {
   void ChainFinished(const std::string& backend, const std::string& model_label,
                      const std::string& status, const TokenUsage& usage, double cost_usd,
                      double seconds);
+  void EarlyStopSaved(const std::string& rule, uint64_t tokens, double usd);
   void Graded(const std::string& strategy, const std::string& experiment, bool correct);
 
   double chains_in_flight() const { return chains_in_flight_.Value(); }
@@ -48,6 +49,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& tokens_;
   prometheus::Family<prometheus::Counter>& cost_;
   prometheus::Family<prometheus::Counter>& graded_;
+  prometheus::Family<prometheus::Counter>& saved_tokens_;
+  prometheus::Family<prometheus::Counter>& saved_usd_;
   prometheus::Gauge& chains_in_flight_;
   prometheus::Gauge& requests_in_flight_;
 

@@ -88,6 +88,15 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     plan.reference = *ref;
   }
   ASSIGN_OR_RETURN(plan.aggregator, CreateAggregator(r.aggregation()));
+  ASSIGN_OR_RETURN(plan.stop_rule, CreateStopRule(r.stop()));
+  if (r.launch().has_waves()) {
+    const v1::LaunchPolicy::Waves& w = r.launch().waves();
+    if (w.size() == 0) return Invalid("launch.waves.size", "must be at least 1");
+    plan.wave_size = w.size();
+    plan.first_wave = w.first() > 0 ? w.first() : w.size();
+  } else if (!r.launch().has_all_at_once()) {
+    plan.wave_size = plan.first_wave = plan.stop_rule->default_wave_size();
+  }
 
   if (r.sampling_size() == 0) return Invalid("sampling", "at least one group is required");
   if (static_cast<uint32_t>(r.sampling_size()) > limits.max_groups()) {

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "aggregators/aggregator.h"
 #include "aggregators/extract/answer_extractor.h"
+#include "aggregators/stop_rule.h"
 #include "ptc/v1/config.pb.h"
 #include "ptc/v1/orchestrator.pb.h"
 #include "samplers/backend.h"
@@ -33,7 +34,10 @@ struct RequestPlan {
   double reserved_usd = 0;
   std::unique_ptr<AnswerExtractor> extractor;
   std::unique_ptr<Aggregator> aggregator;
-  std::string reference;  // normalised; empty when none was given
+  std::unique_ptr<StopRule> stop_rule;
+  uint32_t first_wave = 0;  // chains launched at once at the start; 0 = all
+  uint32_t wave_size = 0;   // chains launched each time every launched chain is done
+  std::string reference;    // normalised; empty when none was given
 };
 
 absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& request,

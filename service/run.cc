@@ -108,9 +108,18 @@ void Run::Launch() {
   ledger->set_chains_planned(plan_.planned);
   ledger->set_chains_dropped_for_budget(plan_.dropped_for_budget);
   ledger->set_reserved_cost_usd(plan_.reserved_usd);
+  response_.mutable_stop()->set_rule(plan_.stop_rule->name());
   if (cancelled_) return Finish();
-  chains_.resize(plan_.chains.size());
-  for (size_t i = 0; i < plan_.chains.size(); ++i) {
+  votes_.resize(plan_.chains.size());
+  chains_.reserve(plan_.chains.size());
+  LaunchUpTo(plan_.first_wave > 0 ? plan_.first_wave : plan_.chains.size());
+}
+
+void Run::LaunchUpTo(size_t count) {
+  count = std::min(count, plan_.chains.size());
+  // Every chain of a wave is launched before any report is handled: reports are posted to this
+  // strand.
+  for (size_t i = chains_.size(); i < count; ++i) {
     const PlannedChain& pc = plan_.chains[i];
     v1::ChainRecord* rec = response_.add_chains();
     rec->set_index(pc.spec.index);
@@ -118,15 +127,12 @@ void Run::Launch() {
     rec->set_backend(pc.backend_name);
     rec->set_model(pc.spec.model);
     rec->set_seed(pc.spec.seed);
-  }
-  // Every chain is launched before any report is handled: reports are posted to this strand.
-  for (size_t i = 0; i < plan_.chains.size(); ++i) {
-    const PlannedChain& pc = plan_.chains[i];
-    chains_[i].started = Clock::now();
+    ChainState& state = chains_.emplace_back();
+    state.started = Clock::now();
     ctx_.metrics.ChainLaunched();
-    chains_[i].handle =
+    state.handle =
         pc.backend->Start(pc.spec, std::make_shared<Observer>(shared_from_this(), pc.spec.index));
-    response_.mutable_chains(i)->set_started_at_s(SecondsSinceStart(chains_[i].started));
+    rec->set_started_at_s(SecondsSinceStart(state.started));
     if (events_) {
       v1::SolveEvent e;
       auto* s = e.mutable_chain_started();
@@ -134,11 +140,11 @@ void Run::Launch() {
       s->set_group(pc.spec.group);
       s->set_backend(pc.backend_name);
       s->set_model(pc.spec.model);
-      s->set_at_s(response_.chains(i).started_at_s());
+      s->set_at_s(rec->started_at_s());
       Emit(std::move(e));
     }
   }
-  ledger->set_chains_launched(static_cast<uint32_t>(plan_.chains.size()));
+  response_.mutable_ledger()->set_chains_launched(static_cast<uint32_t>(chains_.size()));
 }
 
 void Run::OnChainDone(uint32_t index, ChainResult result,
@@ -178,6 +184,8 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
       if (a.parseable) {
         rec->set_answer(a.value);
         tally_.Add(index, a.value);
+        votes_[index].voted = true;
+        votes_[index].answer = a.value;
       } else {
         tally_.AddUnparseable();
       }
@@ -193,6 +201,7 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
   ctx_.metrics.ChainFinished(pc.backend_name, ModelLabel(pc), StatusLabel(result.status),
                              result.usage, cost, duration);
   ++finished_;
+  votes_[index].finished = true;
 
   if (events_) {
     v1::SolveEvent e;
@@ -211,7 +220,71 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
     tally->set_unparseable(tally_.unparseable());
     Emit(std::move(t));
   }
-  if (finished_ == chains_.size()) Finish();
+  CheckStop();
+  if (finished_ < chains_.size()) return;  // launched chains still running
+  if (!stopped_ && !cancelled_ && chains_.size() < plan_.chains.size()) {
+    return LaunchUpTo(chains_.size() + plan_.wave_size);  // the next wave
+  }
+  Finish();
+}
+
+void Run::CheckStop() {
+  if (stopped_ || cancelled_) return;
+  const StopCheck check = plan_.stop_rule->Check(tally_, votes_);
+  if (!check.stop) return;
+  stopped_ = true;
+  v1::StopDecision* d = response_.mutable_stop();
+  d->set_stopped_early(finished_ < plan_.chains.size());
+  d->set_statistic(check.statistic);
+  d->set_after_chains(finished_);
+  if (!d->stopped_early()) return;
+  if (events_) {
+    v1::SolveEvent e;
+    *e.mutable_stop() = *d;
+    Emit(std::move(e));
+  }
+  for (ChainState& c : chains_) {
+    if (!c.done && c.handle) c.handle->Cancel();
+  }
+}
+
+// Against the whole plan: each unlaunched chain would have cost a mean finished chain; each
+// cancelled one, that minus what it did generate. Means are over chains that finished OK.
+void Run::RecordSavings() {
+  v1::Ledger* ledger = response_.mutable_ledger();
+  ledger->set_chains_not_launched(static_cast<uint32_t>(plan_.chains.size() - chains_.size()));
+  if (!response_.stop().stopped_early()) return;
+  TokenUsage mean;
+  uint32_t ok = 0;
+  for (const v1::ChainRecord& r : response_.chains()) {
+    if (r.status() != v1::CHAIN_STATUS_OK) continue;
+    ++ok;
+    mean.prompt += r.usage().prompt_tokens();
+    mean.completion += r.usage().completion_tokens();
+    mean.reasoning += r.usage().reasoning_tokens();
+  }
+  if (ok == 0) return;
+  mean.prompt /= ok;
+  mean.completion /= ok;
+  mean.reasoning /= ok;
+  uint64_t tokens = 0;
+  double usd = 0;
+  for (size_t i = 0; i < plan_.chains.size(); ++i) {
+    const PlannedChain& pc = plan_.chains[i];
+    const double full = ctx_.prices.Cost(pc.backend_name, pc.spec.model, mean);
+    if (i >= chains_.size()) {
+      tokens += mean.total();
+      usd += full;
+    } else if (response_.chains(i).status() == v1::CHAIN_STATUS_CANCELLED) {
+      const v1::TokenUsage& u = response_.chains(i).usage();
+      const uint64_t done = u.prompt_tokens() + u.completion_tokens() + u.reasoning_tokens();
+      tokens += mean.total() > done ? mean.total() - done : 0;
+      usd += std::max(0.0, full - response_.chains(i).cost_usd());
+    }
+  }
+  ledger->set_tokens_saved_estimate(tokens);
+  ledger->set_cost_saved_usd_estimate(usd);
+  ctx_.metrics.EarlyStopSaved(plan_.stop_rule->name(), tokens, usd);
 }
 
 void Run::Finish() {
@@ -228,6 +301,7 @@ void Run::Finish() {
   }
   const double seconds = SecondsSinceStart(Clock::now());
   response_.set_duration_s(seconds);
+  RecordSavings();
   if (!plan_.reference.empty()) {
     response_.set_reference_answer(plan_.reference);
     const bool correct = s.answered && plan_.extractor->Matches(s.answer, plan_.reference);

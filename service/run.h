@@ -1,5 +1,7 @@
-// One Solve request. A Run owns its plan, launches every chain at once, tallies answers as chains
-// finish, and selects the answer when the last one is done. Everything it does runs on its own
+// One Solve request. A Run owns its plan, launches its chains (all at once, or in waves), tallies
+// answers as chains finish, asks the stop rule after each one whether it has enough (then cancels
+// the chains still running and launches no more), and selects the answer when the last launched
+// chain is done. Everything it does runs on its own
 // strand of the shared io_context, so it needs no locks; backends report on their own threads
 // and the Run posts their reports to the strand.
 //
@@ -66,6 +68,9 @@ class Run : public std::enable_shared_from_this<Run> {
   Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan);
 
   void Launch();
+  void LaunchUpTo(size_t count);  // launches plan chains [launched, count)
+  void CheckStop();
+  void RecordSavings();
   void OnChainDone(uint32_t index, ChainResult result, std::optional<Clock::time_point> first_token,
                    Clock::time_point end);
   void Finish();
@@ -85,11 +90,13 @@ class Run : public std::enable_shared_from_this<Run> {
   EventSink events_;
   DoneCallback done_;
   Clock::time_point t0_;
-  std::vector<ChainState> chains_;
+  std::vector<ChainState> chains_;  // launched chains, in plan order
+  std::vector<ChainVote> votes_;    // every planned chain, for the stop rule
   v1::SolveResponse response_;
   Tally tally_;
   uint32_t finished_ = 0;
   bool cancelled_ = false;
+  bool stopped_ = false;  // the stop rule said enough
   bool finished_run_ = false;
 };
 

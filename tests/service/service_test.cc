@@ -257,6 +257,101 @@ TEST_F(ServiceTest, CostCapShrinksThePlan) {
   EXPECT_EQ(Solve(req, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+// Greedy (temperature 0) chains all give the question's modal answer: a unanimous vote.
+v1::SolveRequest Unanimous(v1::SolveRequest r) {
+  for (auto& g : *r.mutable_sampling()) g.set_temperature(0);
+  return r;
+}
+
+TEST_F(ServiceTest, StopDecisionComesBeforeTheCancelledChainsAndTheFinalAnswer) {
+  // 8 fast chains and 24 that would run for minutes; Adaptive-Consistency stops after 4
+  // unanimous votes, all at once, so the 24 slow ones must be cancelled.
+  v1::SolveRequest req = Unanimous(Request("fast", 8));
+  auto* slow = req.add_sampling();
+  *slow = req.sampling(0);
+  slow->set_backend("slow");
+  slow->set_n(24);
+  req.mutable_stop()->mutable_adaptive_consistency();
+  req.mutable_launch()->mutable_all_at_once();
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  auto reader = stub_->SolveStream(&ctx, req);
+  std::vector<v1::SolveEvent> events;
+  v1::SolveEvent e;
+  while (reader->Read(&e)) events.push_back(e);
+  ASSERT_TRUE(reader->Finish().ok());
+  auto stop = std::find_if(events.begin(), events.end(), [](auto& x) { return x.has_stop(); });
+  ASSERT_NE(stop, events.end());
+  EXPECT_EQ(stop->stop().rule(), "adaptive_consistency");
+  EXPECT_TRUE(stop->stop().stopped_early());
+  EXPECT_EQ(stop->stop().after_chains(), 4u);
+  EXPECT_NEAR(stop->stop().statistic(), 0.96875, 1e-9);
+  // After the decision: no launch, and every slow chain ends cancelled (fast chains still running
+  // at the decision are cancelled too, unless they finished first).
+  int slow_cancelled_after = 0;
+  for (auto it = stop + 1; it != events.end(); ++it) {
+    EXPECT_FALSE(it->has_chain_started());
+    if (!it->has_chain_finished()) continue;
+    const v1::ChainRecord& c = it->chain_finished().chain();
+    if (c.backend() == "slow") {
+      EXPECT_EQ(c.status(), v1::CHAIN_STATUS_CANCELLED);
+      ++slow_cancelled_after;
+    }
+  }
+  EXPECT_EQ(slow_cancelled_after, 24);
+  ASSERT_TRUE(events.back().has_final());
+  const v1::SolveResponse& r = events.back().final();
+  EXPECT_GE(r.ledger().chains_cancelled(), 24u);
+  EXPECT_EQ(r.ledger().chains_cancelled() + r.ledger().chains_succeeded(), 32u);
+  EXPECT_EQ(r.ledger().chains_launched(), 32u);
+  EXPECT_GT(r.ledger().tokens_saved_estimate(), 0u);
+  EXPECT_TRUE(r.stop().stopped_early());
+}
+
+TEST_F(ServiceTest, WavesLaunchNoMoreOnceTheRuleStops) {
+  for (int rule = 0; rule < 2; ++rule) {
+    SCOPED_TRACE(rule == 0 ? "adaptive consistency, waves of 4" : "esc, windows of 5");
+    v1::SolveRequest req = Unanimous(Request("fast", 40));
+    if (rule == 0) {
+      req.mutable_stop()->mutable_adaptive_consistency();
+    } else {
+      req.mutable_stop()->mutable_esc()->set_window(5);
+    }
+    v1::SolveResponse r;
+    ASSERT_TRUE(Solve(req, &r).ok());
+    const uint32_t wave = rule == 0 ? 4 : 5;  // the rules' default waves
+    EXPECT_EQ(r.ledger().chains_launched(), wave);
+    EXPECT_EQ(r.ledger().chains_not_launched(), 40 - wave);
+    EXPECT_EQ(r.chains_size(), static_cast<int>(wave));
+    EXPECT_EQ(r.ledger().chains_cancelled(), 0u);
+    // Saved: 36 (or 35) unlaunched chains at the mean finished chain's tokens and price.
+    uint64_t tokens = 0;
+    for (const auto& c : r.chains()) {
+      tokens += c.usage().prompt_tokens() + c.usage().completion_tokens();
+    }
+    EXPECT_NEAR(double(r.ledger().tokens_saved_estimate()), double(tokens) / wave * (40 - wave),
+                40.0);  // integer means
+    EXPECT_NEAR(r.ledger().cost_saved_usd_estimate(), r.ledger().cost_usd() / wave * (40 - wave),
+                r.ledger().cost_usd() * 0.05);
+    EXPECT_EQ(r.candidates_size(), 1);
+  }
+}
+
+TEST_F(ServiceTest, FixedNRunsEveryWaveWhenWavesAreAsked) {
+  v1::SolveRequest req = Request("fast", 10);
+  req.mutable_launch()->mutable_waves()->set_size(3);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.ledger().chains_launched(), 10u);
+  EXPECT_FALSE(r.stop().stopped_early());
+  EXPECT_EQ(r.stop().rule(), "fixed");
+  // Waves: chain 3 starts only after chains 0-2 are done.
+  const double first_wave_end = std::max({r.chains(0).started_at_s() + r.chains(0).duration_s(),
+                                          r.chains(1).started_at_s() + r.chains(1).duration_s(),
+                                          r.chains(2).started_at_s() + r.chains(2).duration_s()});
+  EXPECT_GE(r.chains(3).started_at_s(), first_wave_end);
+}
+
 struct BadRequest {
   const char* name;
   std::function<void(v1::SolveRequest*)> mutate;
@@ -298,6 +393,11 @@ TEST_F(ServiceTest, InvalidRequestsNameTheField) {
       {"experiment label", [](auto* r) { r->set_experiment("has spaces"); }, "experiment"},
       {"negative cost cap", [](auto* r) { r->mutable_limits()->set_max_cost_usd(-1); },
        "limits.max_cost_usd"},
+      {"zero wave size", [](auto* r) { r->mutable_launch()->mutable_waves(); },
+       "launch.waves.size"},
+      {"AC threshold",
+       [](auto* r) { r->mutable_stop()->mutable_adaptive_consistency()->set_threshold(0.2); },
+       "stop.adaptive_consistency.threshold"},
   };
   for (const BadRequest& c : cases) {
     SCOPED_TRACE(c.name);

@@ -1,0 +1,67 @@
+// StopRule: decides, after each finished chain, whether the request has sampled enough.
+//
+// Rules are plugins keyed by the full protobuf name of their message in the request's
+// `StopRule.rule` oneof (e.g. "ptc.v1.StopRule.AdaptiveConsistency"); unset means fixed N.
+//
+//   PTC_REGISTER_STOP_RULE(ptc::v1::StopRule::EarlyStopping, &EscRule::Create);
+//
+// One rule is created per request and used from that request's strand only.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "aggregators/tally.h"
+#include "common/registry.h"
+#include "google/protobuf/message.h"
+#include "ptc/v1/orchestrator.pb.h"
+
+namespace ptc {
+
+// One planned chain as a rule sees it, by plan index.
+struct ChainVote {
+  bool finished = false;  // done, whatever its status
+  bool voted = false;     // finished OK with a parseable answer
+  std::string answer;     // when voted
+};
+
+struct StopCheck {
+  bool stop = false;
+  double statistic = 0;  // the rule's own measure, reported with the decision
+};
+
+class StopRule {
+ public:
+  virtual ~StopRule() = default;
+  // Short name for responses and metric labels (bounded set).
+  virtual std::string name() const = 0;
+  // Chains per wave when the request names no launch policy; 0 = all at once.
+  virtual uint32_t default_wave_size() const = 0;
+  // Called after every finished chain. `chains` covers the whole plan, in plan order.
+  virtual StopCheck Check(const Tally& tally, std::span<const ChainVote> chains) const = 0;
+};
+
+using StopRuleFactory = std::function<absl::StatusOr<std::unique_ptr<StopRule>>(
+    const google::protobuf::Message& config)>;
+using StopRuleRegistry = Registry<StopRuleFactory>;
+
+// Builds the rule a request asks for; INVALID_ARGUMENT naming the field when its settings are bad.
+absl::StatusOr<std::unique_ptr<StopRule>> CreateStopRule(const v1::StopRule& stop);
+
+template <typename Config>
+struct StopRuleRegistration {
+  using TypedFactory = absl::StatusOr<std::unique_ptr<StopRule>> (*)(const Config&);
+  explicit StopRuleRegistration(TypedFactory factory) {
+    StopRuleRegistry::Global().Register(Config::descriptor()->full_name(),
+                                        [factory](const google::protobuf::Message& m) {
+                                          return factory(static_cast<const Config&>(m));
+                                        });
+  }
+};
+
+#define PTC_REGISTER_STOP_RULE(ConfigType, factory) \
+  static ::ptc::StopRuleRegistration<ConfigType> ptc_stop_rule_registration_##__LINE__(factory)
+
+}  // namespace ptc
