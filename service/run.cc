@@ -230,13 +230,20 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
 
 void Run::CheckStop() {
   if (stopped_ || cancelled_) return;
-  const StopCheck check = plan_.stop_rule->Check(tally_, votes_);
+  StopCheck check;
+  // Ask after each chain that joins the prefix, as if they had arrived one at a time.
+  while (!check.stop && prefix_ < votes_.size() && votes_[prefix_].finished) {
+    if (votes_[prefix_].voted) prefix_tally_.Add(prefix_, votes_[prefix_].answer);
+    ++prefix_;
+    check =
+        plan_.stop_rule->Check(prefix_tally_, std::span<const ChainVote>(votes_.data(), prefix_));
+  }
   if (!check.stop) return;
   stopped_ = true;
   v1::StopDecision* d = response_.mutable_stop();
-  d->set_stopped_early(finished_ < plan_.chains.size());
+  d->set_stopped_early(prefix_ < plan_.chains.size());
   d->set_statistic(check.statistic);
-  d->set_after_chains(finished_);
+  d->set_after_chains(prefix_);
   if (!d->stopped_early()) return;
   if (events_) {
     v1::SolveEvent e;
@@ -290,7 +297,7 @@ void Run::RecordSavings() {
 void Run::Finish() {
   if (finished_run_) return;
   finished_run_ = true;
-  Selection s = plan_.aggregator->Select(tally_);
+  Selection s = plan_.aggregator->Select(response_.stop().stopped_early() ? prefix_tally_ : tally_);
   response_.set_strategy(strategy_);
   response_.set_request_id(request_id_);
   response_.set_unparseable_chains(tally_.unparseable());

@@ -1,7 +1,12 @@
 // One Solve request. A Run owns its plan, launches its chains (all at once, or in waves), tallies
-// answers as chains finish, asks the stop rule after each one whether it has enough (then cancels
-// the chains still running and launches no more), and selects the answer when the last launched
-// chain is done. Everything it does runs on its own
+// answers as chains finish, asks the stop rule whether it has enough (then cancels the chains
+// still running and launches no more), and selects the answer when the last launched chain is
+// done.
+//
+// The stop rule sees chains in plan order: chain k counts once chains 0..k-1 are done, as if they
+// had been sampled one after another. After an early stop the answer is selected from exactly the
+// chains the rule saw. So a seeded request gives the same answer and the same decision whatever
+// order its chains happen to finish in. Everything it does runs on its own
 // strand of the shared io_context, so it needs no locks; backends report on their own threads
 // and the Run posts their reports to the strand.
 //
@@ -93,7 +98,9 @@ class Run : public std::enable_shared_from_this<Run> {
   std::vector<ChainState> chains_;  // launched chains, in plan order
   std::vector<ChainVote> votes_;    // every planned chain, for the stop rule
   v1::SolveResponse response_;
-  Tally tally_;
+  Tally tally_;         // every finished chain (events, unparseable count)
+  Tally prefix_tally_;  // chains 0..prefix_-1, all finished: what the stop rule sees
+  uint32_t prefix_ = 0;
   uint32_t finished_ = 0;
   bool cancelled_ = false;
   bool stopped_ = false;  // the stop rule said enough

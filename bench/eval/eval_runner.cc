@@ -105,6 +105,8 @@ v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, i
   g->set_max_tokens(options.max_tokens);
   g->set_seed(seed);
   req.mutable_aggregation()->mutable_majority();
+  *req.mutable_stop() = options.stop;
+  *req.mutable_launch() = options.launch;
   req.set_reference_answer(std::string(1, prompt.correct_letter));
   req.set_experiment(options.experiment);
   std::string id = absl::StrCat(question.id, "/r", repeat, "/n", n);

@@ -31,6 +31,8 @@ struct EvalOptions {
   std::string backend;                          // empty = the server's default
   std::string model;                            // empty = the backend's default
   uint32_t max_tokens = 0;                      // 0 = the server's default
+  v1::StopRule stop;                            // unset = fixed N
+  v1::LaunchPolicy launch;                      // unset = the stop rule's default
   absl::Duration timeout = absl::Seconds(300);  // deadline of each call
   // Called once per N, in the runner's thread, when the last request of that N completes (so N
   // values finish roughly in the order given: requests are issued N by N). Optional.

@@ -52,6 +52,7 @@ Interval BootstrapMeanCi(const std::vector<double>& values, double level = 0.95,
 
 // One row of the results: everything measured for one N.
 struct NStats {
+  std::string stop = "fixed";  // the stop rule's name (results.csv's stop column)
   uint32_t n = 0;
   int questions = 0;  // distinct questions
   int requests = 0;   // questions x repeats

@@ -35,8 +35,8 @@ std::string Money(double v) {
 std::string ResultsCsv(const std::vector<NStats>& rows) {
   std::string out = absl::StrCat(kResultsCsvHeader, "\n");
   for (const NStats& s : rows) {
-    absl::StrAppend(&out, "majority,fixed,", s.n, ",0,", s.questions, ",", Num(s.accuracy), ",",
-                    Num(s.ci.low), ",", Num(s.ci.high), ",", Num(s.mean_chains), ",",
+    absl::StrAppend(&out, "majority,", s.stop, ",", s.n, ",0,", s.questions, ",", Num(s.accuracy),
+                    ",", Num(s.ci.low), ",", Num(s.ci.high), ",", Num(s.mean_chains), ",",
                     Num(s.mean_tokens), ",", Num(s.mean_cost_usd), ",", Num(s.cost_per_correct_usd),
                     ",", Num(s.p50_latency_s), ",", Num(s.p95_latency_s), "\n");
   }
@@ -60,8 +60,11 @@ std::string FormatTable(const std::vector<NStats>& rows) {
   const bool any_errors =
       std::any_of(rows.begin(), rows.end(), [](const NStats& s) { return s.errors > 0; });
   std::vector<std::vector<std::string>> cells;
+  const bool any_stop =
+      std::any_of(rows.begin(), rows.end(), [](const NStats& s) { return s.stop != "fixed"; });
   std::vector<std::string> header = {"N",          "accuracy",  "95% CI", "chains", "tokens",
                                      "$/question", "$/correct", "p50 s",  "p95 s"};
+  if (any_stop) header.insert(header.begin(), "stop");
   if (any_errors) header.push_back("errors");
   cells.push_back(header);
   for (const NStats& s : rows) {
@@ -75,6 +78,7 @@ std::string FormatTable(const std::vector<NStats>& rows) {
         Money(s.cost_per_correct_usd),
         Fixed(s.p50_latency_s, 3),
         Fixed(s.p95_latency_s, 3)};
+    if (any_stop) row.insert(row.begin(), s.stop);
     if (any_errors) row.push_back(absl::StrCat(s.errors));
     cells.push_back(std::move(row));
   }

@@ -16,9 +16,9 @@ inline constexpr char kResultsCsvHeader[] =
     "mean_cost_usd,cost_per_correct_usd,p50_latency_s,p95_latency_s";
 
 // The CSV text: the header, then one row per element of `rows`, in order. Strategy is "majority",
-// stop "fixed", thinking_budget 0. Numbers are written with up to 6 significant digits (%.6g,
-// without locale); a value that is not defined (e.g. cost per correct answer with none correct)
-// is written "nan".
+// stop the row's stop rule, thinking_budget 0. Numbers are written with up to 6 significant digits
+// (%.6g, without locale); a value that is not defined (e.g. cost per correct answer with none
+// correct) is written "nan".
 std::string ResultsCsv(const std::vector<NStats>& rows);
 
 // Creates `dir` (and its parents) if needed and writes `dir`/results.csv.

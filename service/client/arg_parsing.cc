@@ -59,4 +59,39 @@ absl::StatusOr<std::vector<uint32_t>> ParseNList(absl::string_view flag, absl::s
   return out;
 }
 
+absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
+                                                        absl::string_view text) {
+  std::vector<v1::StopRule> out;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    const size_t colon = item.find(':');
+    const absl::string_view name = item.substr(0, colon);
+    const absl::string_view value =
+        colon == absl::string_view::npos ? absl::string_view() : item.substr(colon + 1);
+    v1::StopRule rule;
+    if (name == "fixed" && value.empty()) {
+      rule.mutable_fixed();
+    } else if (name == "ac" || name == "adaptive_consistency") {
+      auto* ac = rule.mutable_adaptive_consistency();
+      if (!value.empty()) {
+        auto t = ParseFloat(flag, value);
+        if (!t.ok()) return t.status();
+        ac->set_threshold(*t);
+      }
+    } else if (name == "esc") {
+      auto* esc = rule.mutable_esc();
+      if (!value.empty()) {
+        auto w = ParsePositiveUint32(flag, value);
+        if (!w.ok()) return w.status();
+        esc->set_window(*w);
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", flag, ": \"", item, "\" is not a stop rule (fixed, ac[:threshold], esc[:window])"));
+    }
+    out.push_back(std::move(rule));
+  }
+  return out;
+}
+
 }  // namespace ptc::client

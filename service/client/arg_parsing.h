@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "ptc/v1/orchestrator.pb.h"
 
 namespace ptc::client {
 
@@ -20,5 +21,10 @@ absl::StatusOr<float> ParseFloat(absl::string_view flag, absl::string_view text)
 // A comma-separated list of distinct positive integers, e.g. "1,4,16,64"; spaces around the
 // items are allowed, the order is kept.
 absl::StatusOr<std::vector<uint32_t>> ParseNList(absl::string_view flag, absl::string_view text);
+
+// A comma-separated list of stop rules: "fixed", "ac" (Adaptive-Consistency; "ac:0.99" sets the
+// threshold), "esc" ("esc:8" sets the window).
+absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
+                                                        absl::string_view text);
 
 }  // namespace ptc::client

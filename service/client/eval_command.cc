@@ -36,10 +36,17 @@ absl::StatusOr<std::unique_ptr<Server>> StartLocalServer(const std::string& data
   return Server::Start(config);
 }
 
+// The rule's name as the server reports it: the name of the oneof field that is set.
+std::string StopName(const v1::StopRule& stop) {
+  const google::protobuf::FieldDescriptor* f = stop.GetReflection()->GetOneofFieldDescriptor(
+      stop, v1::StopRule::descriptor()->FindOneofByName("rule"));
+  return f ? f->name() : "fixed";
+}
+
 std::string NLine(const eval::NStats& s, absl::Duration elapsed) {
   std::string line = absl::StrFormat(
-      "N=%-4u accuracy %.3f [%.3f, %.3f]  %5.1f chains  $%.4f/question  %d requests  %.1f s", s.n,
-      s.accuracy, s.ci.low, s.ci.high, s.mean_chains, s.mean_cost_usd, s.requests,
+      "%s N=%-4u accuracy %.3f [%.3f, %.3f]  %5.1f chains  $%.4f/question  %d requests  %.1f s",
+      s.stop, s.n, s.accuracy, s.ci.low, s.ci.high, s.mean_chains, s.mean_cost_usd, s.requests,
       absl::ToDoubleSeconds(elapsed));
   if (s.errors > 0) {
     absl::StrAppend(&line, "  ", s.errors, " errors (first: ", s.first_error, ")");
@@ -113,28 +120,37 @@ int RunEvalCommand(const EvalArgs& args, std::ostream& out, std::ostream& err) {
   options.model = args.model;
   options.max_tokens = args.max_tokens;
   options.timeout = args.timeout;
-  std::vector<eval::NStats> rows;
   const absl::Time start = absl::Now();
+  std::string stop_name;
   options.on_n_done = [&](uint32_t n, const std::vector<eval::RequestResult>& results) {
-    rows.push_back(eval::Summarize(n, results));
-    out << NLine(rows.back(), absl::Now() - start) << std::endl;
+    eval::NStats s = eval::Summarize(n, results);
+    s.stop = stop_name;
+    out << NLine(s, absl::Now() - start) << std::endl;
   };
   out << "ptc eval: " << questions->size() << " questions x " << args.repeats << " repeats, N in {"
       << absl::StrJoin(args.ns, ", ") << "}, " << args.concurrency << " in flight, server "
       << (local ? absl::StrCat("in-process (", address, ")") : address) << std::endl;
-  auto results = eval::RunEval(*stub, *questions, options);
+  std::vector<eval::NStats> rows;  // by stop rule, then N in the order given
+  int errors = 0;
+  std::string first_error;
+  for (const v1::StopRule& stop : args.stops) {
+    options.stop = stop;
+    stop_name = StopName(stop);
+    auto results = eval::RunEval(*stub, *questions, options);
+    if (!results.ok()) {
+      err << "ptc eval: " << results.status().message() << "\n";
+      return 1;
+    }
+    for (size_t i = 0; i < args.ns.size(); ++i) {
+      rows.push_back(eval::Summarize(args.ns[i], results->by_n[i]));
+      rows.back().stop = stop_name;
+    }
+    errors += results->errors;
+    if (first_error.empty()) first_error = results->first_error;
+  }
   if (local) local->Shutdown(absl::Seconds(1));
-  if (!results.ok()) {
-    err << "ptc eval: " << results.status().message() << "\n";
-    return 1;
-  }
-  // Rows in the order N was given (on_n_done sees them in completion order).
-  rows.clear();
-  for (size_t i = 0; i < args.ns.size(); ++i) {
-    rows.push_back(eval::Summarize(args.ns[i], results->by_n[i]));
-  }
   out << "\n" << eval::FormatTable(rows);
-  out << absl::StrFormat("wall time %.1f s\n", absl::ToDoubleSeconds(results->wall_time));
+  out << absl::StrFormat("wall time %.1f s\n", absl::ToDoubleSeconds(absl::Now() - start));
   int code = 0;
   if (!args.out_dir.empty()) {
     if (absl::Status s = eval::WriteResultsCsv(args.out_dir, rows); !s.ok()) {
@@ -144,10 +160,10 @@ int RunEvalCommand(const EvalArgs& args, std::ostream& out, std::ostream& err) {
       out << "wrote " << (std::filesystem::path(args.out_dir) / "results.csv").string() << "\n";
     }
   }
-  if (results->errors > 0) {
-    err << "ptc eval: " << results->errors << " of "
-        << args.ns.size() * questions->size() * args.repeats
-        << " calls failed; first: " << results->first_error << "\n";
+  if (errors > 0) {
+    err << "ptc eval: " << errors << " of "
+        << args.stops.size() * args.ns.size() * questions->size() * args.repeats
+        << " calls failed; first: " << first_error << "\n";
     code = 1;
   }
   out.flush();

@@ -8,14 +8,16 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "ptc/v1/orchestrator.pb.h"
 
 namespace ptc::client {
 
 struct EvalArgs {
   std::string dataset;  // JSONL (common/mcq_dataset.h); empty = the bundled sample
   std::vector<uint32_t> ns = {1, 4, 16, 64};
-  std::string out_dir;  // where results.csv goes; empty = print only
-  std::string server;   // HOST:PORT; empty = an in-process server
+  std::vector<v1::StopRule> stops = {v1::StopRule()};  // one sweep per rule; default fixed N
+  std::string out_dir;                                 // where results.csv goes; empty = print only
+  std::string server;                                  // HOST:PORT; empty = an in-process server
   int repeats = 1;
   uint64_t seed = 0;
   int concurrency = 8;     // Solve calls in flight
