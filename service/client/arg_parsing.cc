@@ -94,4 +94,28 @@ absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
   return out;
 }
 
+absl::StatusOr<v1::LaunchPolicy> ParseLaunch(absl::string_view flag, absl::string_view text) {
+  v1::LaunchPolicy launch;
+  text = absl::StripAsciiWhitespace(text);
+  if (text.empty()) return launch;
+  if (text == "all") {
+    launch.mutable_all_at_once();
+    return launch;
+  }
+  std::vector<absl::string_view> parts = absl::StrSplit(text, ':');
+  if (parts[0] == "waves" && (parts.size() == 2 || parts.size() == 3)) {
+    auto size = ParsePositiveUint32(flag, parts[1]);
+    if (!size.ok()) return size.status();
+    launch.mutable_waves()->set_size(*size);
+    if (parts.size() == 3) {
+      auto first = ParsePositiveUint32(flag, parts[2]);
+      if (!first.ok()) return first.status();
+      launch.mutable_waves()->set_first(*first);
+    }
+    return launch;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("--", flag, ": \"", text, "\" is not all, waves:K or waves:K:FIRST"));
+}
+
 }  // namespace ptc::client

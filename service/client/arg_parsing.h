@@ -27,4 +27,7 @@ absl::StatusOr<std::vector<uint32_t>> ParseNList(absl::string_view flag, absl::s
 absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
                                                         absl::string_view text);
 
+// A launch policy: "all" (all at once), "waves:K" or "waves:K:FIRST"; "" = the rule's default.
+absl::StatusOr<v1::LaunchPolicy> ParseLaunch(absl::string_view flag, absl::string_view text);
+
 }  // namespace ptc::client

@@ -133,6 +133,7 @@ int RunEvalCommand(const EvalArgs& args, std::ostream& out, std::ostream& err) {
   std::vector<eval::NStats> rows;  // by stop rule, then N in the order given
   int errors = 0;
   std::string first_error;
+  options.launch = args.launch;
   for (const v1::StopRule& stop : args.stops) {
     options.stop = stop;
     stop_name = StopName(stop);

@@ -16,6 +16,7 @@ struct EvalArgs {
   std::string dataset;  // JSONL (common/mcq_dataset.h); empty = the bundled sample
   std::vector<uint32_t> ns = {1, 4, 16, 64};
   std::vector<v1::StopRule> stops = {v1::StopRule()};  // one sweep per rule; default fixed N
+  v1::LaunchPolicy launch;                             // unset = each rule's default
   std::string out_dir;                                 // where results.csv goes; empty = print only
   std::string server;                                  // HOST:PORT; empty = an in-process server
   int repeats = 1;

@@ -40,6 +40,7 @@ ABSL_FLAG(int, repeats, 1, "choice shuffles per question");
 ABSL_FLAG(int, concurrency, 8, "Solve calls in flight");
 ABSL_FLAG(std::string, experiment, "", "experiment label");
 ABSL_FLAG(int, limit, 0, "first Q questions only; 0 = all");
+ABSL_FLAG(std::string, launch, "", "launch policy: all, waves:K or waves:K:FIRST");
 ABSL_FLAG(std::string, stop, "fixed", "stop rules to sweep: fixed, ac[:threshold], esc[:window]");
 
 namespace {
@@ -92,6 +93,7 @@ constexpr char kEvalUsage[] =
     "  --limit Q            first Q questions only (default: all)\n"
     "  --stop LIST          stop rules to sweep: fixed, ac[:threshold], esc[:window]\n"
     "                       (default fixed; early-stopping rules launch in waves)\n"
+    "  --launch POLICY      all, waves:K or waves:K:FIRST (default: the rule's own)\n"
     "  --backend B          backend (default: the server's default)\n"
     "  --model M            model (default: the backend's default)\n"
     "  --max-tokens K       output tokens per chain (default: the server's)\n"
@@ -101,8 +103,8 @@ const std::set<std::string> kSolveFlags = {
     "server", "prompt",  "n",         "backend", "model",      "temperature", "seed",
     "format", "letters", "reference", "json",    "max_tokens", "timeout_s"};
 const std::set<std::string> kEvalFlags = {
-    "dataset",    "n",     "out",     "server", "repeats",    "seed",      "concurrency",
-    "experiment", "limit", "backend", "model",  "max_tokens", "timeout_s", "stop"};
+    "dataset", "n",       "out",   "server",     "repeats",   "seed", "concurrency", "experiment",
+    "limit",   "backend", "model", "max_tokens", "timeout_s", "stop", "launch"};
 // absl's own flags, allowed everywhere.
 const std::set<std::string> kBuiltinFlags = {"flagfile", "fromenv", "tryfromenv", "undefok"};
 
@@ -181,6 +183,9 @@ int Eval(const std::vector<char*>& positional) {
   auto stops = ptc::client::ParseStopList("stop", absl::GetFlag(FLAGS_stop));
   if (!Check("eval", stops)) return 2;
   args.stops = *stops;
+  auto launch = ptc::client::ParseLaunch("launch", absl::GetFlag(FLAGS_launch));
+  if (!Check("eval", launch)) return 2;
+  args.launch = *launch;
   args.out_dir = absl::GetFlag(FLAGS_out);
   args.server = absl::GetFlag(FLAGS_server);
   args.repeats = absl::GetFlag(FLAGS_repeats);
