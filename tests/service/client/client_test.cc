@@ -203,3 +203,36 @@ TEST(EvalCommandTest, BadDataset) {
 
 }  // namespace
 }  // namespace ptc::client
+
+namespace ptc::client {
+namespace {
+
+TEST(ArgParsingTest, StopListNamesRulesAndSettings) {
+  auto stops = ParseStopList("stop", "fixed, ac:0.99,esc:8,esc");
+  ASSERT_TRUE(stops.ok()) << stops.status();
+  ASSERT_EQ(stops->size(), 4u);
+  EXPECT_TRUE((*stops)[0].has_fixed());
+  EXPECT_NEAR((*stops)[1].adaptive_consistency().threshold(), 0.99, 1e-6);
+  EXPECT_EQ((*stops)[2].esc().window(), 8u);
+  EXPECT_EQ((*stops)[3].esc().window(), 0u);  // the rule's default
+  for (const char* bad : {"", "sometimes", "esc:0", "ac:x", "fixed:3"}) {
+    auto r = ParseStopList("stop", bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("--stop: ")) << bad;
+  }
+}
+
+TEST(ArgParsingTest, LaunchPolicies) {
+  EXPECT_FALSE(ParseLaunch("launch", "")->has_waves());
+  EXPECT_TRUE(ParseLaunch("launch", "all")->has_all_at_once());
+  auto w = ParseLaunch("launch", "waves:4:8");
+  ASSERT_TRUE(w.ok());
+  EXPECT_EQ(w->waves().size(), 4u);
+  EXPECT_EQ(w->waves().first(), 8u);
+  for (const char* bad : {"waves", "waves:0", "waves:1:2:3", "some"}) {
+    EXPECT_FALSE(ParseLaunch("launch", bad).ok()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace ptc::client
