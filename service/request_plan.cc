@@ -113,6 +113,7 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
                                                                     limits.max_chains_per_request())
                                                          : limits.max_chains_per_request();
   const uint64_t prompt_token_bound = prompt_bytes + 8 * messages->size();
+  const uint64_t token_cap = r.limits().max_total_tokens();
   std::random_device entropy;
   std::mt19937_64 seeds((static_cast<uint64_t>(entropy()) << 32) ^ entropy());
 
@@ -178,12 +179,14 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     const std::string model =
         group.model().empty() ? std::string(backend->default_model()) : group.model();
     const v1::ModelPrice& price = prices.Find(backend_name, model);
+    const uint64_t worst_tokens = prompt_token_bound + max_tokens;
     const double worst = (prompt_token_bound * price.input_usd_per_mtok() +
                           static_cast<double>(max_tokens) * price.output_usd_per_mtok()) /
                          1e6;
     for (uint32_t i = 0; i < group.n(); ++i) {
       ++plan.planned;
-      if (plan.reserved_usd + worst > cost_cap) {
+      if (plan.reserved_usd + worst > cost_cap ||
+          (token_cap > 0 && plan.reserved_tokens + worst_tokens > token_cap)) {
         ++plan.dropped_for_budget;
         continue;
       }
@@ -203,13 +206,15 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       c.backend_name = backend_name;
       c.reserved_usd = worst;
       plan.reserved_usd += worst;
+      plan.reserved_tokens += worst_tokens;
       plan.chains.push_back(std::move(c));
     }
   }
   if (plan.chains.empty()) {
-    return absl::ResourceExhaustedError(absl::StrFormat(
-        "limits.max_cost_usd: not even one chain fits the cost cap of $%.4f (worst case per chain)",
-        cost_cap));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "limits: not even one chain fits the cost cap of $", absl::StrFormat("%.4f", cost_cap),
+        token_cap > 0 ? absl::StrCat(" and the token cap of ", token_cap) : "",
+        " (worst case per chain: prompt bytes as tokens plus max_tokens)"));
   }
   return plan;
 }

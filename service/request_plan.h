@@ -30,8 +30,9 @@ struct PlannedChain {
 struct RequestPlan {
   std::vector<PlannedChain> chains;  // in plan order; spec.index is the position
   uint32_t planned = 0;              // chains the request asked for
-  uint32_t dropped_for_budget = 0;   // asked for but not covered by the cost cap
+  uint32_t dropped_for_budget = 0;   // asked for but not covered by the cost or token cap
   double reserved_usd = 0;
+  uint64_t reserved_tokens = 0;
   std::unique_ptr<AnswerExtractor> extractor;
   std::unique_ptr<Aggregator> aggregator;
   std::unique_ptr<StopRule> stop_rule;

@@ -108,6 +108,7 @@ void Run::Launch() {
   ledger->set_chains_planned(plan_.planned);
   ledger->set_chains_dropped_for_budget(plan_.dropped_for_budget);
   ledger->set_reserved_cost_usd(plan_.reserved_usd);
+  ledger->set_reserved_tokens(plan_.reserved_tokens);
   response_.mutable_stop()->set_rule(plan_.stop_rule->name());
   if (cancelled_) return Finish();
   votes_.resize(plan_.chains.size());

@@ -257,6 +257,22 @@ TEST_F(ServiceTest, CostCapShrinksThePlan) {
   EXPECT_EQ(Solve(req, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+TEST_F(ServiceTest, TokenCapShrinksThePlanAndGenerationStaysUnderIt) {
+  v1::SolveRequest req = Request("fast", 10);
+  req.mutable_sampling(0)->set_max_tokens(800);
+  const uint64_t worst = req.messages(0).content().size() + 8 + 800;
+  req.mutable_limits()->set_max_total_tokens(4 * worst + 1);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.ledger().chains_launched(), 4u);
+  EXPECT_EQ(r.ledger().chains_dropped_for_budget(), 6u);
+  EXPECT_EQ(r.ledger().reserved_tokens(), 4 * worst);
+  const v1::TokenUsage& t = r.ledger().tokens();
+  EXPECT_LE(t.prompt_tokens() + t.completion_tokens() + t.reasoning_tokens(), 4 * worst);
+  req.mutable_limits()->set_max_total_tokens(worst - 1);
+  EXPECT_EQ(Solve(req, &r).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 // Greedy (temperature 0) chains all give the question's modal answer: a unanimous vote.
 v1::SolveRequest Unanimous(v1::SolveRequest r) {
   for (auto& g : *r.mutable_sampling()) g.set_temperature(0);
