@@ -37,7 +37,7 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
 };
 
 // Writes events one at a time (gRPC allows one outstanding write). The queue is bounded by the
-// plan: at most three events per chain plus the final one.
+// plan: at most three events per chain, plus the stop decision and the final response.
 class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::SolveEvent> {
  public:
   StreamReactor(OrchestratorService* service, const v1::SolveRequest* request) : service_(service) {
@@ -56,14 +56,28 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    queue_.pop_front();
-    if (!ok) {
-      // The client is gone; OnCancel follows. Drop what is queued and finish when the Run does.
-      queue_.clear();
-      broken_ = true;
+    const v1::SolveEvent* next = nullptr;
+    bool finish = false;
+    grpc::Status status;
+    {
+      absl::MutexLock lock(&mu_);
+      queue_.pop_front();
+      if (!ok) {
+        // The client is gone; OnCancel follows. Drop what is queued; finish when the Run does.
+        queue_.clear();
+        broken_ = true;
+      }
+      if (!queue_.empty()) {
+        next = &queue_.front();  // deque: stays valid while later events are appended
+      } else {
+        writing_ = false;
+        finish = finishing_;
+        status = final_status_;
+      }
     }
-    WriteNextLocked();
+    // gRPC calls are made outside the lock: a reaction may run inline, and OnDone deletes this.
+    if (next != nullptr) StartWrite(next);
+    if (finish) Finish(status);
   }
 
   void OnCancel() override {
@@ -76,33 +90,39 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
 
  private:
   void Enqueue(v1::SolveEvent e, bool last, grpc::Status status) {
-    absl::MutexLock lock(&mu_);
-    if (last) {
-      finishing_ = true;
-      final_status_ = status;
-      if (!status.ok() || broken_) {
-        // Nothing more to tell a cancelled call; finish once the write in progress is done.
-        if (queue_.empty()) return Finish(final_status_);
-        queue_.resize(1);
-        return;
+    const v1::SolveEvent* next = nullptr;
+    bool finish = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (last) {
+        finishing_ = true;
+        final_status_ = status;
       }
-    } else if (broken_) {
-      return;
+      if (broken_ || (last && !status.ok())) {
+        // Nothing more to tell: drop what waits, keep the write in progress (if any), and finish
+        // now or when that write is done.
+        if (writing_) {
+          queue_.resize(1);
+        } else {
+          finish = last;
+        }
+      } else {
+        queue_.push_back(std::move(e));
+        if (!writing_) {
+          writing_ = true;
+          next = &queue_.front();
+        }
+      }
     }
-    queue_.push_back(std::move(e));
-    if (queue_.size() == 1) StartWrite(&queue_.front());
-  }
-
-  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!queue_.empty() && !broken_) return StartWrite(&queue_.front());
-    queue_.clear();
-    if (finishing_) Finish(final_status_);
+    if (next != nullptr) StartWrite(next);
+    if (finish) Finish(status);
   }
 
   OrchestratorService* service_;
   std::shared_ptr<Run> run_;
   absl::Mutex mu_;
   std::deque<v1::SolveEvent> queue_ ABSL_GUARDED_BY(mu_);  // front() is being written
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
   bool broken_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
