@@ -6,12 +6,14 @@ namespace ptc {
 
 double BetaLeaderProbability(uint32_t a, uint32_t b) {
   const uint32_t n = a + b + 1;
-  // sum_{j=0}^{a} C(n, j) / 2^n, each term as exp(log C(n, j) - n log 2).
+  // sum_{j=0}^{a} C(n, j) / 2^n, each term as exp(log C(n, j) - n log 2), with log C(n, j) built
+  // step by step (std::lgamma is not thread-safe in glibc: it writes the global signgam).
   const double log_half_n = n * std::log(0.5);
+  double log_c = 0;  // log C(n, 0)
   double sum = 0;
   for (uint32_t j = 0; j <= a; ++j) {
-    sum += std::exp(std::lgamma(n + 1.0) - std::lgamma(j + 1.0) - std::lgamma(n - j + 1.0) +
-                    log_half_n);
+    sum += std::exp(log_c + log_half_n);
+    log_c += std::log(double(n - j)) - std::log(double(j + 1));
   }
   return std::min(1.0, sum);
 }
