@@ -15,8 +15,7 @@
 
 #include "absl/status/statusor.h"
 #include "aggregators/tally.h"
-#include "common/registry.h"
-#include "google/protobuf/message.h"
+#include "common/message_plugin.h"
 #include "ptc/v1/orchestrator.pb.h"
 
 namespace ptc {
@@ -38,25 +37,13 @@ class Aggregator {
   virtual Selection Select(const Tally& tally) const = 0;
 };
 
-using AggregatorFactory = std::function<absl::StatusOr<std::unique_ptr<Aggregator>>(
-    const google::protobuf::Message& config)>;
-using AggregatorRegistry = Registry<AggregatorFactory>;
+using AggregatorRegistry = MessagePluginRegistry<Aggregator>;
 
-// Builds the aggregator a request asks for; INVALID_ARGUMENT naming "aggregation" when unknown.
+// Builds the aggregator a request asks for (majority when unset); INVALID_ARGUMENT naming
+// "aggregation" when unknown.
 absl::StatusOr<std::unique_ptr<Aggregator>> CreateAggregator(const v1::Aggregation& aggregation);
 
-template <typename Config>
-struct AggregatorRegistration {
-  using TypedFactory = absl::StatusOr<std::unique_ptr<Aggregator>> (*)(const Config&);
-  explicit AggregatorRegistration(TypedFactory factory) {
-    AggregatorRegistry::Global().Register(Config::descriptor()->full_name(),
-                                          [factory](const google::protobuf::Message& m) {
-                                            return factory(static_cast<const Config&>(m));
-                                          });
-  }
-};
-
 #define PTC_REGISTER_AGGREGATOR(ConfigType, factory) \
-  static ::ptc::AggregatorRegistration<ConfigType> ptc_aggregator_registration_##__LINE__(factory)
+  PTC_REGISTER_MESSAGE_PLUGIN(::ptc::Aggregator, ConfigType, factory)
 
 }  // namespace ptc

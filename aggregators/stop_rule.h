@@ -14,8 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "aggregators/tally.h"
-#include "common/registry.h"
-#include "google/protobuf/message.h"
+#include "common/message_plugin.h"
 #include "ptc/v1/orchestrator.pb.h"
 
 namespace ptc {
@@ -43,25 +42,13 @@ class StopRule {
   virtual StopCheck Check(const Tally& tally, std::span<const ChainVote> chains) const = 0;
 };
 
-using StopRuleFactory = std::function<absl::StatusOr<std::unique_ptr<StopRule>>(
-    const google::protobuf::Message& config)>;
-using StopRuleRegistry = Registry<StopRuleFactory>;
+using StopRuleRegistry = MessagePluginRegistry<StopRule>;
 
-// Builds the rule a request asks for; INVALID_ARGUMENT naming the field when its settings are bad.
+// Builds the rule a request asks for (fixed N when unset); INVALID_ARGUMENT naming the field when
+// its settings are bad.
 absl::StatusOr<std::unique_ptr<StopRule>> CreateStopRule(const v1::StopRule& stop);
 
-template <typename Config>
-struct StopRuleRegistration {
-  using TypedFactory = absl::StatusOr<std::unique_ptr<StopRule>> (*)(const Config&);
-  explicit StopRuleRegistration(TypedFactory factory) {
-    StopRuleRegistry::Global().Register(Config::descriptor()->full_name(),
-                                        [factory](const google::protobuf::Message& m) {
-                                          return factory(static_cast<const Config&>(m));
-                                        });
-  }
-};
-
 #define PTC_REGISTER_STOP_RULE(ConfigType, factory) \
-  static ::ptc::StopRuleRegistration<ConfigType> ptc_stop_rule_registration_##__LINE__(factory)
+  PTC_REGISTER_MESSAGE_PLUGIN(::ptc::StopRule, ConfigType, factory)
 
 }  // namespace ptc

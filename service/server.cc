@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "aggregators/aggregator.h"
+#include "aggregators/stop_rule.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
@@ -16,6 +17,7 @@ namespace ptc {
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& config) {
   RETURN_IF_ERROR(BackendRegistry::Global().Errors());
   RETURN_IF_ERROR(AggregatorRegistry::Global().Errors());
+  RETURN_IF_ERROR(StopRuleRegistry::Global().Errors());
   std::unique_ptr<Server> s(new Server());
   s->config_ = config;
   s->work_ =
