@@ -123,9 +123,7 @@ TEST(SolveReportTest, ShowsEverything) {
 class CommandTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    v1::ServerConfig config = LocalServerConfig();
-    config.set_worker_threads(2);
-    auto server = Server::Start(config);
+    auto server = Server::Start(LocalServerConfig());
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
   }
