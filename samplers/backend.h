@@ -3,8 +3,10 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "samplers/chain.h"
 
@@ -51,6 +53,17 @@ class Backend {
   // it has called OnDone. The handle may be dropped without cancelling the chain.
   virtual std::unique_ptr<ChainHandle> Start(const ChainSpec& spec,
                                              std::shared_ptr<ChainObserver> observer) = 0;
+
+  // Starts several chains of one group at once (specs differ only in index and seed), one handle
+  // per spec, in order. A backend with native n may serve them with fewer upstream requests; the
+  // default starts each alone.
+  virtual std::vector<std::unique_ptr<ChainHandle>> StartMany(
+      std::span<const ChainSpec> specs, std::span<const std::shared_ptr<ChainObserver>> observers) {
+    std::vector<std::unique_ptr<ChainHandle>> handles;
+    handles.reserve(specs.size());
+    for (size_t i = 0; i < specs.size(); ++i) handles.push_back(Start(specs[i], observers[i]));
+    return handles;
+  }
 };
 
 }  // namespace ptc

@@ -2,6 +2,7 @@
 // and what it ended with (ChainResult).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -21,8 +22,11 @@ struct ChatMessage {
 };
 
 // Disjoint token counts: prompt + completion (visible output) + reasoning (thinking) = total.
+// cached_prompt is the part of `prompt` served from the backend's prompt cache (billed at the
+// cached-input price), not an extra count.
 struct TokenUsage {
   uint64_t prompt = 0;
+  uint64_t cached_prompt = 0;
   uint64_t completion = 0;
   uint64_t reasoning = 0;
 
@@ -30,6 +34,7 @@ struct TokenUsage {
   uint64_t total() const { return prompt + completion + reasoning; }
   TokenUsage& operator+=(const TokenUsage& o) {
     prompt += o.prompt;
+    cached_prompt += o.cached_prompt;
     completion += o.completion;
     reasoning += o.reasoning;
     return *this;
@@ -48,6 +53,11 @@ struct ChainSpec {
   uint32_t thinking_budget = 0;  // 0 = no extended thinking
   uint64_t seed = 0;
   uint32_t top_logprobs = 0;  // 0 = no logprobs wanted
+  // Effort level for backends that take one instead of a token budget ("low", "medium", "high");
+  // empty = the backend's default.
+  std::string reasoning_effort;
+  // The request's deadline: retries and upstream timeouts never go past it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 // A piece of a streaming chain. The views are valid only during the OnDelta call.

@@ -150,6 +150,10 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& c) {
     if (!(p.output_usd_per_mtok() >= 0 && p.output_usd_per_mtok() < 1e4)) {
       return FieldError(field + ".output_usd_per_mtok", "must be in [0, 10000)");
     }
+    if (p.has_cached_input_usd_per_mtok() &&
+        !(p.cached_input_usd_per_mtok() >= 0 && p.cached_input_usd_per_mtok() < 1e4)) {
+      return FieldError(field + ".cached_input_usd_per_mtok", "must be in [0, 10000)");
+    }
     if (!priced.emplace(p.backend(), p.model()).second) {
       return FieldError(field, absl::StrCat("duplicate price for backend \"", p.backend(),
                                             "\" model \"", p.model(), "\""));

@@ -1,5 +1,7 @@
 #include "service/pricing.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 
 namespace ptc {
@@ -22,7 +24,12 @@ const v1::ModelPrice& PriceTable::Find(const std::string& backend, const std::st
 double PriceTable::Cost(const std::string& backend, const std::string& model,
                         const TokenUsage& u) const {
   const v1::ModelPrice& p = Find(backend, model);
-  return (u.prompt * p.input_usd_per_mtok() + u.output() * p.output_usd_per_mtok()) / 1e6;
+  const uint64_t cached = std::min(u.cached_prompt, u.prompt);
+  const double cached_price =
+      p.has_cached_input_usd_per_mtok() ? p.cached_input_usd_per_mtok() : p.input_usd_per_mtok();
+  return ((u.prompt - cached) * p.input_usd_per_mtok() + cached * cached_price +
+          u.output() * p.output_usd_per_mtok()) /
+         1e6;
 }
 
 bool PriceTable::IsPricedModel(const std::string& backend, const std::string& model) const {

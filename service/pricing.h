@@ -1,5 +1,6 @@
 // USD prices per million tokens, by backend and model, from ServerConfig.pricing. Reasoning
-// tokens are billed as output. Unpriced models cost 0 (and the ledger still counts their tokens).
+// tokens are billed as output; cached prompt tokens at the cached-input price when one is set.
+// Unpriced models cost 0 (and the ledger still counts their tokens).
 #pragma once
 
 #include <string>

@@ -1,0 +1,68 @@
+// HttpBackend: a Backend that runs chains over HTTP with a ChainProtocol (OpenAI-compatible,
+// Anthropic). It owns the retries and the mapping of HTTP exchanges to chains:
+//
+// - One upstream request per chain, or, with native n, one request for several chains started
+//   together by StartMany (their choices are demultiplexed by index). Cancelling one chain of a
+//   shared request ends that chain at once (kCancelled, usage so far); the upstream request is
+//   closed when every chain on it is cancelled.
+// - Retries: an attempt that fails before any output reached the observer is retried when the
+//   protocol says it is retryable (429, 5xx, 529, reset, timeout), with exponential backoff and
+//   full jitter, honouring `retry-after`, never past the chain's deadline, at most
+//   RetryOptions::max_attempts attempts. Once output has been streamed to the observer, a failure
+//   ends the chain (kFailed, with the usage so far): a retry would repeat text the caller has seen.
+// - Errors reach the chain as ChainResult::error with the protocol's code and message, prefixed
+//   with the backend name; they never carry a key.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "boost/asio/io_context.hpp"
+#include "samplers/backend.h"
+#include "samplers/http/chain_protocol.h"
+#include "samplers/http/http_client.h"
+
+namespace ptc::http {
+
+struct RetryOptions {
+  uint32_t max_attempts = 4;  // 1 = no retry
+  std::chrono::milliseconds initial_backoff{500};
+  std::chrono::milliseconds max_backoff{20'000};
+  double multiplier = 2.0;
+  uint64_t jitter_seed = 0;  // 0 = seeded from the clock
+};
+
+struct HttpBackendOptions {
+  std::string name;  // the configured instance name, used in error messages
+  RetryOptions retry;
+  // Chains per upstream request when the protocol has native n; 1 = one request per chain.
+  uint32_t max_n_per_request = 1;
+};
+
+class HttpBackend : public Backend {
+ public:
+  HttpBackend(std::shared_ptr<const ChainProtocol> protocol, std::shared_ptr<Client> client,
+              HttpBackendOptions options, boost::asio::io_context& io);
+  ~HttpBackend() override;
+
+  const BackendCapabilities& capabilities() const override;
+  std::string_view default_model() const override;
+  std::unique_ptr<ChainHandle> Start(const ChainSpec& spec,
+                                     std::shared_ptr<ChainObserver> observer) override;
+  std::vector<std::unique_ptr<ChainHandle>> StartMany(
+      std::span<const ChainSpec> specs,
+      std::span<const std::shared_ptr<ChainObserver>> observers) override;
+
+  const Client& client() const { return *client_; }
+
+ private:
+  std::shared_ptr<const ChainProtocol> protocol_;
+  std::shared_ptr<Client> client_;
+  HttpBackendOptions options_;
+  boost::asio::io_context& io_;
+};
+
+}  // namespace ptc::http
