@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DPTC_WERROR=ON \
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPTC_WERROR=ON \
   -DPTC_SANITIZE=address,undefined "${launcher[@]}" "$@" >/dev/null
 cmake --build build-asan -j "${PTC_BUILD_JOBS:-2}"
 cd build-asan
