@@ -17,6 +17,8 @@ struct SseEvent {
   std::string event;  // "" when the event named none (the standard's default type "message")
   std::string data;
   std::string id;
+
+  friend bool operator==(const SseEvent&, const SseEvent&) = default;
 };
 
 class SseParser {
@@ -40,6 +42,12 @@ class SseParser {
   SseEvent pending_;
   bool pending_has_data_ = false;
   bool pending_any_field_ = false;
+  std::string bom_prefix_;  // leading bytes that may still turn out to be a BOM
+  bool failed_ = false;
+
+  absl::Status Consume(std::string_view bytes, absl::FunctionRef<void(const SseEvent&)> on_event);
+  void ProcessLine(std::string_view line, absl::FunctionRef<void(const SseEvent&)> on_event);
+  bool Oversize() const;
 };
 
 }  // namespace ptc::http
