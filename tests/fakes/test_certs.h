@@ -1,0 +1,19 @@
+// A throwaway PKI for TLS tests, made with the OpenSSL API at test time: a CA and a server
+// certificate it signed, valid for one DNS name and 127.0.0.1.
+#pragma once
+
+#include <string>
+
+namespace ptc::fakes {
+
+struct TestPki {
+  std::string ca_cert_pem;
+  std::string server_cert_pem;
+  std::string server_key_pem;
+};
+
+// `dns_name` goes in the server certificate's subjectAltName (with IP 127.0.0.1). Aborts on an
+// OpenSSL failure (a broken test setup).
+TestPki MakeTestPki(const std::string& dns_name = "localhost");
+
+}  // namespace ptc::fakes
