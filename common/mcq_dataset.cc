@@ -1,13 +1,21 @@
 #include "common/mcq_dataset.h"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <numeric>
 #include <random>
 #include <set>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/csv_reader.h"
+#include "common/status_macros.h"
 #include "nlohmann/json.hpp"
 
 namespace ptc {
@@ -35,11 +43,55 @@ std::string OptionalString(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<McqQuestion>> LoadMcqJsonl(const std::string& path) {
+namespace {
+
+// The choices/answer schema: the correct choice by letter, 0-based index or text.
+absl::Status ReadChoices(const nlohmann::json& j, const std::string& path, int line,
+                         McqQuestion& q) {
+  auto choices = j.find("choices");
+  if (!choices->is_array() || choices->size() < 2 || choices->size() > kMaxIncorrect + 1) {
+    return LineError(
+        path, line,
+        absl::StrCat("field \"choices\" must be an array of 2 to ", kMaxIncorrect + 1, " strings"));
+  }
+  std::vector<std::string> texts;
+  for (const auto& c : *choices) {
+    if (!c.is_string() || c.get_ref<const std::string&>().empty()) {
+      return LineError(path, line, "field \"choices\" holds a non-string or empty entry");
+    }
+    texts.push_back(c.get<std::string>());
+  }
+  auto answer = j.find("answer");
+  int correct = -1;
+  if (answer != j.end() && answer->is_number_integer()) {
+    const int64_t index = answer->get<int64_t>();
+    if (index >= 0 && index < static_cast<int64_t>(texts.size())) correct = static_cast<int>(index);
+  } else if (answer != j.end() && answer->is_string()) {
+    const std::string& a = answer->get_ref<const std::string&>();
+    if (a.size() == 1 && a[0] >= 'A' && a[0] < 'A' + static_cast<int>(texts.size())) {
+      correct = a[0] - 'A';
+    } else {
+      for (size_t i = 0; i < texts.size(); ++i) {
+        if (texts[i] == a) correct = static_cast<int>(i);
+      }
+    }
+  }
+  if (correct < 0) {
+    return LineError(path, line,
+                     "field \"answer\" must be a choice's letter, its 0-based index or its text");
+  }
+  q.correct_answer = texts[correct];
+  for (size_t i = 0; i < texts.size(); ++i) {
+    if (static_cast<int>(i) != correct) q.incorrect_answers.push_back(texts[i]);
+  }
+  return absl::OkStatus();
+}
+
+// Calls `each(json, line)` for every non-blank line; errors name the line.
+template <typename F>
+absl::Status ForEachJsonLine(const std::string& path, F each) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open dataset ", path));
-  std::vector<McqQuestion> out;
-  std::set<std::string> ids;
   std::string raw;
   int line = 0;
   while (std::getline(in, raw)) {
@@ -47,41 +99,234 @@ absl::StatusOr<std::vector<McqQuestion>> LoadMcqJsonl(const std::string& path) {
     if (raw.find_first_not_of(" \t\r") == std::string::npos) continue;
     nlohmann::json j = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded() || !j.is_object()) return LineError(path, line, "not a JSON object");
+    if (absl::Status s = each(j, line); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckUniqueId(std::set<std::string>& ids, const McqQuestion& q,
+                           const std::string& path, int line) {
+  if (!ids.insert(q.id).second) {
+    return LineError(path, line, absl::StrCat("duplicate id \"", q.id, "\""));
+  }
+  return absl::OkStatus();
+}
+
+std::string IdOr(const nlohmann::json& j, int line) {
+  std::string id = OptionalString(j, "id");
+  return id.empty() ? absl::StrCat("line-", line) : id;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<McqQuestion>> LoadMcqJsonl(const std::string& path) {
+  std::vector<McqQuestion> out;
+  std::set<std::string> ids;
+  absl::Status s = ForEachJsonLine(path, [&](const nlohmann::json& j, int line) -> absl::Status {
     McqQuestion q;
-    auto id = RequiredString(j, "id", path, line);
-    if (!id.ok()) return id.status();
-    q.id = *id;
+    q.id = IdOr(j, line);
     auto question = RequiredString(j, "question", path, line);
     if (!question.ok()) return question.status();
     q.question = *question;
-    auto correct = RequiredString(j, "correct_answer", path, line);
-    if (!correct.ok()) return correct.status();
-    q.correct_answer = *correct;
-    auto inc = j.find("incorrect_answers");
-    if (inc == j.end() || !inc->is_array() || inc->empty() || inc->size() > kMaxIncorrect) {
-      return LineError(path, line,
-                       absl::StrCat("field \"incorrect_answers\" must be an array of 1 to ",
-                                    kMaxIncorrect, " strings"));
-    }
-    for (const auto& a : *inc) {
-      if (!a.is_string() || a.get_ref<const std::string&>().empty()) {
+    if (j.contains("choices")) {
+      if (absl::Status c = ReadChoices(j, path, line, q); !c.ok()) return c;
+    } else {
+      auto correct = RequiredString(j, "correct_answer", path, line);
+      if (!correct.ok()) return correct.status();
+      q.correct_answer = *correct;
+      auto inc = j.find("incorrect_answers");
+      if (inc == j.end() || !inc->is_array() || inc->empty() || inc->size() > kMaxIncorrect) {
         return LineError(path, line,
-                         "field \"incorrect_answers\" holds a non-string or empty entry");
+                         absl::StrCat("field \"incorrect_answers\" must be an array of 1 to ",
+                                      kMaxIncorrect, " strings"));
       }
-      q.incorrect_answers.push_back(a.get<std::string>());
+      for (const auto& a : *inc) {
+        if (!a.is_string() || a.get_ref<const std::string&>().empty()) {
+          return LineError(path, line,
+                           "field \"incorrect_answers\" holds a non-string or empty entry");
+        }
+        q.incorrect_answers.push_back(a.get<std::string>());
+      }
     }
     q.subdomain = OptionalString(j, "subdomain");
     q.domain = OptionalString(j, "domain");
-    if (!ids.insert(q.id).second) {
-      return LineError(path, line, absl::StrCat("duplicate id \"", q.id, "\""));
+    if (absl::Status u = CheckUniqueId(ids, q, path, line); !u.ok()) return u;
+    out.push_back(std::move(q));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no questions"));
+  return out;
+}
+
+absl::StatusOr<std::vector<McqQuestion>> LoadGpqaCsv(const std::string& path) {
+  ASSIGN_OR_RETURN(std::vector<CsvRecord> records, ReadCsvFile(path));
+  if (records.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": empty file"));
+  const CsvRecord& header = records[0];
+  std::map<std::string, size_t> column;
+  for (size_t i = 0; i < header.fields.size(); ++i) {
+    column[std::string(absl::StripAsciiWhitespace(header.fields[i]))] = i;
+  }
+  const char* required[] = {"Question", "Correct Answer", "Incorrect Answer 1",
+                            "Incorrect Answer 2", "Incorrect Answer 3"};
+  for (const char* name : required) {
+    if (!column.count(name)) {
+      return LineError(path, header.line, absl::StrCat("the header has no column \"", name, "\""));
     }
+  }
+  auto get = [&](const CsvRecord& r, const char* name) -> std::string {
+    auto it = column.find(name);
+    if (it == column.end() || it->second >= r.fields.size()) return "";
+    return std::string(absl::StripAsciiWhitespace(r.fields[it->second]));
+  };
+  std::vector<McqQuestion> out;
+  std::set<std::string> ids;
+  for (size_t k = 1; k < records.size(); ++k) {
+    const CsvRecord& r = records[k];
+    if (r.fields.size() != header.fields.size()) {
+      return LineError(
+          path, r.line,
+          absl::StrCat("the record has ", r.fields.size(), " fields, the header ",
+                       header.fields.size(), " (an unquoted comma or line break in a field?)"));
+    }
+    McqQuestion q;
+    for (const char* name : required) {
+      if (get(r, name).empty()) {
+        return LineError(path, r.line, absl::StrCat("column \"", name, "\" is empty"));
+      }
+    }
+    q.question = get(r, "Question");
+    q.correct_answer = get(r, "Correct Answer");
+    for (const char* name : {"Incorrect Answer 1", "Incorrect Answer 2", "Incorrect Answer 3"}) {
+      q.incorrect_answers.push_back(get(r, name));
+    }
+    q.id = get(r, "Record ID");
+    if (q.id.empty()) q.id = absl::StrCat("line-", r.line);
+    q.subdomain = get(r, "Subdomain");
+    q.domain = get(r, "High-level domain");
+    if (absl::Status u = CheckUniqueId(ids, q, path, r.line); !u.ok()) return u;
     out.push_back(std::move(q));
   }
   if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no questions"));
   return out;
 }
 
-McqPrompt FormatMcqPrompt(const McqQuestion& q, uint64_t shuffle_seed) {
+absl::StatusOr<std::vector<McqQuestion>> LoadNumericJsonl(const std::string& path) {
+  std::vector<McqQuestion> out;
+  std::set<std::string> ids;
+  absl::Status s = ForEachJsonLine(path, [&](const nlohmann::json& j, int line) -> absl::Status {
+    McqQuestion q;
+    q.numeric = true;
+    q.id = IdOr(j, line);
+    auto question = RequiredString(j, "question", path, line);
+    if (!question.ok()) return question.status();
+    q.question = *question;
+    auto answer = j.find("answer");
+    std::string text;
+    if (answer != j.end() && answer->is_number()) {
+      text = answer->dump();
+    } else if (answer != j.end() && answer->is_string()) {
+      text = answer->get<std::string>();
+      // GSM8K: the worked solution, then "#### 42".
+      const size_t mark = text.rfind("####");
+      if (mark != std::string::npos) text = text.substr(mark + 4);
+      text = std::string(absl::StripAsciiWhitespace(text));
+      absl::StrReplaceAll({{",", ""}}, &text);
+    }
+    double value = 0;
+    if (text.empty() || !absl::SimpleAtod(text, &value) || !std::isfinite(value)) {
+      return LineError(path, line,
+                       "field \"answer\" must be a number (or a string ending \"#### NUMBER\")");
+    }
+    q.correct_answer = text;
+    if (absl::Status u = CheckUniqueId(ids, q, path, line); !u.ok()) return u;
+    out.push_back(std::move(q));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  if (out.empty()) return absl::InvalidArgumentError(absl::StrCat(path, ": no questions"));
+  return out;
+}
+
+absl::StatusOr<std::vector<McqQuestion>> LoadDataset(const std::string& path,
+                                                     const std::string& format) {
+  if (format == "gpqa-csv") return LoadGpqaCsv(path);
+  if (format == "mcq-jsonl") return LoadMcqJsonl(path);
+  if (format == "numeric-jsonl") return LoadNumericJsonl(path);
+  if (!format.empty() && format != "auto") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("format \"", format, "\" is not auto, gpqa-csv, mcq-jsonl or numeric-jsonl"));
+  }
+  if (absl::EndsWithIgnoreCase(path, ".csv")) return LoadGpqaCsv(path);
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot open dataset ", path));
+  std::string raw;
+  while (std::getline(in, raw)) {
+    if (raw.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json j = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
+    if (j.is_object() && !j.contains("incorrect_answers") && !j.contains("choices") &&
+        j.contains("answer")) {
+      return LoadNumericJsonl(path);
+    }
+    break;
+  }
+  return LoadMcqJsonl(path);
+}
+
+absl::Status WriteMcqJsonl(const std::vector<McqQuestion>& questions, const std::string& path) {
+  std::ofstream out(path, std::ios::trunc);
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  for (const McqQuestion& q : questions) {
+    if (q.numeric) continue;
+    nlohmann::json j = {{"id", q.id},
+                        {"question", q.question},
+                        {"correct_answer", q.correct_answer},
+                        {"incorrect_answers", q.incorrect_answers},
+                        {"subdomain", q.subdomain},
+                        {"domain", q.domain}};
+    out << j.dump() << "\n";
+  }
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("error writing ", path));
+  return absl::OkStatus();
+}
+
+absl::Status ValidatePromptTemplate(const std::string& tmpl, bool numeric) {
+  static const std::set<std::string> kMcq = {"question", "choices", "letters"};
+  size_t pos = 0;
+  std::set<std::string> seen;
+  while ((pos = tmpl.find('{', pos)) != std::string::npos) {
+    const size_t close = tmpl.find('}', pos);
+    if (close == std::string::npos) break;
+    const std::string name = tmpl.substr(pos + 1, close - pos - 1);
+    // Only identifiers are placeholders; "{" followed by anything else is literal text.
+    if (!name.empty() && name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == name.npos) {
+      if (numeric ? name != "question" : !kMcq.count(name)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("prompt template: unknown placeholder {", name, "} (known: {question}",
+                         numeric ? "" : ", {choices}, {letters}", ")"));
+      }
+      seen.insert(name);
+    }
+    pos = close;
+  }
+  if (!seen.count("question")) {
+    return absl::InvalidArgumentError("prompt template: no {question} placeholder");
+  }
+  if (!numeric && !seen.count("choices")) {
+    return absl::InvalidArgumentError("prompt template: no {choices} placeholder");
+  }
+  return absl::OkStatus();
+}
+
+McqPrompt FormatMcqPrompt(const McqQuestion& q, uint64_t shuffle_seed, const std::string& tmpl) {
+  McqPrompt p;
+  if (q.numeric) {
+    p.correct_letter = 0;
+    p.text =
+        absl::StrReplaceAll(tmpl.empty() ? kNumericTemplate : tmpl, {{"{question}", q.question}});
+    return p;
+  }
   const int choices = static_cast<int>(q.incorrect_answers.size()) + 1;
   std::vector<int> order(choices);
   std::iota(order.begin(), order.end(), -1);  // -1 is the correct answer
@@ -90,19 +335,18 @@ McqPrompt FormatMcqPrompt(const McqQuestion& q, uint64_t shuffle_seed) {
   for (int i = choices - 1; i > 0; --i) {
     std::swap(order[i], order[rng() % static_cast<uint64_t>(i + 1)]);
   }
-  McqPrompt p;
   p.choice_source = order;
-  p.text =
-      "Answer the following multiple choice question. The last line of your response should be of "
-      "the following format: 'Answer: $LETTER' (without quotes) where LETTER is one of ";
   for (int i = 0; i < choices; ++i) p.letters.push_back(static_cast<char>('A' + i));
-  absl::StrAppend(&p.text, p.letters, ". Think step by step before answering.\n\n", q.question,
-                  "\n");
+  std::string listed;
   for (int i = 0; i < choices; ++i) {
     const std::string& choice = order[i] < 0 ? q.correct_answer : q.incorrect_answers[order[i]];
     if (order[i] < 0) p.correct_letter = p.letters[i];
-    absl::StrAppend(&p.text, "\n", std::string(1, p.letters[i]), ") ", choice);
+    absl::StrAppend(&listed, i > 0 ? "\n" : "", std::string(1, p.letters[i]), ") ", choice);
   }
+  // One pass, so that a placeholder-like text inside the question is not substituted again.
+  p.text = absl::StrReplaceAll(
+      tmpl.empty() ? kSimpleEvalsMcqTemplate : tmpl,
+      {{"{question}", q.question}, {"{choices}", listed}, {"{letters}", p.letters}});
   return p;
 }
 
