@@ -72,7 +72,7 @@ std::string KeyPem(EVP_PKEY* key) {
 
 }  // namespace
 
-TestPki MakeTestPki(const std::string& dns_name) {
+TestPki MakeTestPki(const std::string& dns_name, bool with_loopback_ip) {
   EVP_PKEY* ca_key = NewKey();
   X509* ca = NewCert(ca_key, "ptc test CA", 1);
   X509_set_issuer_name(ca, X509_get_subject_name(ca));
@@ -87,7 +87,7 @@ TestPki MakeTestPki(const std::string& dns_name) {
   AddExt(cert, ca, NID_basic_constraints, "critical,CA:FALSE");
   AddExt(cert, ca, NID_ext_key_usage, "serverAuth");
   AddExt(cert, ca, NID_authority_key_identifier, "keyid");
-  const std::string san = "DNS:" + dns_name + ",IP:127.0.0.1";
+  const std::string san = "DNS:" + dns_name + (with_loopback_ip ? ",IP:127.0.0.1" : "");
   AddExt(cert, ca, NID_subject_alt_name, san.c_str());
   Check(X509_sign(cert, ca_key, EVP_sha256()) > 0, "X509_sign(server)");
 

@@ -12,8 +12,8 @@ struct TestPki {
   std::string server_key_pem;
 };
 
-// `dns_name` goes in the server certificate's subjectAltName (with IP 127.0.0.1). Aborts on an
-// OpenSSL failure (a broken test setup).
-TestPki MakeTestPki(const std::string& dns_name = "localhost");
+// `dns_name` goes in the server certificate's subjectAltName (with IP 127.0.0.1 when
+// `with_loopback_ip`). Aborts on an OpenSSL failure (a broken test setup).
+TestPki MakeTestPki(const std::string& dns_name = "localhost", bool with_loopback_ip = true);
 
 }  // namespace ptc::fakes

@@ -1,0 +1,366 @@
+#include "samplers/http/client_impl.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
+#include "boost/asio/connect.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/beast/http/read.hpp"
+#include "boost/beast/http/write.hpp"
+
+namespace ptc::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+using boost::system::error_code;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// A connection reused from the pool may have been closed by the server while idle: these errors
+// before any response byte mean "try a fresh connection", not an upstream failure.
+bool StaleConnectionError(const error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::broken_pipe || ec == bhttp::error::end_of_stream ||
+         ec == asio::ssl::error::stream_truncated;
+}
+
+class CallImpl : public Call {
+ public:
+  explicit CallImpl(std::weak_ptr<Exchange> exchange) : exchange_(std::move(exchange)) {}
+  void Cancel() override {
+    if (auto e = exchange_.lock()) e->Cancel();
+  }
+
+ private:
+  std::weak_ptr<Exchange> exchange_;
+};
+
+}  // namespace
+
+// ---- ClientImpl ----
+
+ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_context& io,
+                       std::optional<asio::ssl::context> tls)
+    : options_(std::move(options)), io_(io), strand_(asio::make_strand(io)), tls_(std::move(tls)) {
+  pools_.resize(urls.size());
+  for (size_t i = 0; i < urls.size(); ++i) pools_[i].url = std::move(urls[i]);
+}
+
+std::unique_ptr<Call> ClientImpl::Start(Request request, std::shared_ptr<ResponseHandler> handler) {
+  auto exchange =
+      std::make_shared<Exchange>(shared_from_this(), std::move(request), std::move(handler));
+  asio::post(strand_, [exchange] { exchange->Begin(); });
+  return std::make_unique<CallImpl>(exchange);
+}
+
+std::vector<EndpointStats> ClientImpl::Stats() const {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  std::vector<EndpointStats> out;
+  for (const EndpointPool& p : pools_) {
+    out.push_back({p.url.base, p.outstanding, p.open, static_cast<uint32_t>(p.idle.size())});
+  }
+  return out;
+}
+
+size_t ClientImpl::PickEndpoint() {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  size_t best = rotate_ % pools_.size();
+  for (size_t k = 1; k < pools_.size(); ++k) {
+    const size_t i = (rotate_ + k) % pools_.size();
+    if (pools_[i].outstanding < pools_[best].outstanding) best = i;
+  }
+  ++rotate_;
+  ++pools_[best].outstanding;
+  return best;
+}
+
+std::shared_ptr<Connection> ClientImpl::NewConnection(size_t endpoint) {
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    ++pools_[endpoint].open;
+  }
+  EndpointPool& p = pools_[endpoint];
+  return std::make_shared<Connection>(strand_, p.url.tls ? &*tls_ : nullptr, p.url,
+                                      options_.verify_peer);
+}
+
+void ClientImpl::Release(size_t endpoint, std::shared_ptr<Connection> conn) {
+  EndpointPool& p = pools_[endpoint];
+  if (!p.waiters.empty()) {
+    std::shared_ptr<Exchange> next = std::move(p.waiters.front());
+    p.waiters.pop_front();
+    next->Use(std::move(conn));
+    return;
+  }
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  p.idle.push_back(std::move(conn));
+}
+
+void ClientImpl::Closed(size_t endpoint) {
+  EndpointPool& p = pools_[endpoint];
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    --p.open;
+  }
+  if (!p.waiters.empty()) {
+    std::shared_ptr<Exchange> next = std::move(p.waiters.front());
+    p.waiters.pop_front();
+    next->Acquire();
+  }
+}
+
+void ClientImpl::Finished(size_t endpoint) {
+  std::lock_guard<std::mutex> lock(stats_mu_);
+  --pools_[endpoint].outstanding;
+}
+
+// ---- Exchange ----
+
+Exchange::Exchange(std::shared_ptr<ClientImpl> client, Request request,
+                   std::shared_ptr<ResponseHandler> handler)
+    : client_(std::move(client)),
+      request_(std::move(request)),
+      handler_(std::move(handler)),
+      total_timer_(client_->strand()),
+      phase_timer_(client_->strand()) {}
+
+void Exchange::Begin() {
+  if (done_) return;
+  started_ = true;
+  endpoint_ = client_->PickEndpoint();
+  const auto now = std::chrono::steady_clock::now();
+  const auto total = client_->options().timeouts.total;
+  const bool request_deadline_first = request_.deadline - now < total;
+  const auto deadline = request_deadline_first ? request_.deadline : now + total;
+  const char* which = request_deadline_first ? "the request's deadline" : "total timeout";
+  if (deadline <= now) {
+    return Finish(absl::DeadlineExceededError(absl::StrCat(
+        "HTTP request to ", client_->pool(endpoint_).url.base, ": ", which, " already passed")));
+  }
+  total_timer_.expires_at(deadline);
+  total_timer_.async_wait([self = shared_from_this(), which](const error_code& ec) {
+    if (ec || self->done_) return;
+    self->Abort(absl::DeadlineExceededError(
+        absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base, ": ", which,
+                     " exceeded")));
+  });
+  Acquire();
+}
+
+void Exchange::Cancel() {
+  asio::post(client_->strand(), [self = shared_from_this()] {
+    self->Abort(absl::CancelledError("HTTP request cancelled"));
+  });
+}
+
+void Exchange::Abort(absl::Status status) {
+  if (done_ || abort_) return;
+  abort_ = std::move(status);
+  if (!started_) return Finish(*abort_);
+  if (queued_) {
+    auto& waiters = client_->pool(endpoint_).waiters;
+    waiters.erase(std::remove(waiters.begin(), waiters.end(), shared_from_this()), waiters.end());
+    queued_ = false;
+    return Finish(*abort_);
+  }
+  // An operation is in flight: closing makes it complete with an error, and Fail reports abort_.
+  if (resolver_) resolver_->cancel();
+  if (conn_) conn_->Close();
+}
+
+void Exchange::Acquire() {
+  if (done_) return;
+  queued_ = false;
+  if (abort_) return Finish(*abort_);
+  EndpointPool& pool = client_->pool(endpoint_);
+  if (!pool.idle.empty()) {
+    std::shared_ptr<Connection> conn;
+    {
+      std::lock_guard<std::mutex> lock(client_->stats_mu());
+      conn = std::move(pool.idle.back());
+      pool.idle.pop_back();
+    }
+    return Use(std::move(conn));
+  }
+  if (pool.open < client_->options().max_connections_per_endpoint) {
+    return Connect(client_->NewConnection(endpoint_));
+  }
+  queued_ = true;
+  pool.waiters.push_back(shared_from_this());
+}
+
+void Exchange::Use(std::shared_ptr<Connection> conn) {
+  queued_ = false;
+  conn_ = std::move(conn);
+  if (abort_) {
+    // Cancelled while the connection was being handed over: it is still good for others.
+    client_->Release(endpoint_, std::move(conn_));
+    return Finish(*abort_);
+  }
+  Send();
+}
+
+void Exchange::ArmPhase(std::chrono::milliseconds timeout, const char* which) {
+  const uint64_t phase = ++phase_;
+  phase_timer_.expires_after(timeout);
+  phase_timer_.async_wait([self = shared_from_this(), phase, which](const error_code& ec) {
+    if (ec || self->done_ || phase != self->phase_) return;
+    self->Abort(absl::DeadlineExceededError(
+        absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base, ": ", which,
+                     " timeout exceeded")));
+  });
+}
+
+void Exchange::Connect(std::shared_ptr<Connection> conn) {
+  conn_ = std::move(conn);
+  ArmPhase(client_->options().timeouts.connect, "connect");
+  const Url& url = client_->pool(endpoint_).url;
+  resolver_.emplace(client_->strand());
+  resolver_->async_resolve(
+      url.host, std::to_string(url.port),
+      [self = shared_from_this()](const error_code& ec,
+                                  asio::ip::tcp::resolver::results_type results) {
+        self->resolver_.reset();
+        if (ec) return self->Fail(ec, "resolving");
+        if (self->abort_) return self->Fail(asio::error::operation_aborted, "connecting to");
+        asio::async_connect(self->conn_->socket(), results,
+                            [self](const error_code& ec, const asio::ip::tcp::endpoint&) {
+                              if (ec) return self->Fail(ec, "connecting to");
+                              error_code ignored;
+                              self->conn_->socket().set_option(asio::ip::tcp::no_delay(true),
+                                                               ignored);
+                              self->Handshake();
+                            });
+      });
+}
+
+void Exchange::Handshake() {
+  Connection::Tls* tls = conn_->tls_stream();
+  if (tls == nullptr) return Send();
+  tls->async_handshake(asio::ssl::stream_base::client,
+                       [self = shared_from_this()](const error_code& ec) {
+                         if (ec) return self->Fail(ec, "TLS handshake with");
+                         self->Send();
+                       });
+}
+
+void Exchange::Send() {
+  const Url& url = client_->pool(endpoint_).url;
+  ArmPhase(client_->options().timeouts.first_byte, "first byte");
+  message_ = {};
+  message_.version(11);
+  message_.method_string(request_.method);
+  message_.target(url.prefix + request_.path);
+  message_.set(bhttp::field::host, url.HostHeader());
+  for (const auto& [name, value] : request_.headers) message_.insert(name, value);
+  message_.body() = request_.body;
+  message_.keep_alive(true);
+  message_.prepare_payload();
+  reused_ = conn_->used;
+  conn_->used = true;
+  conn_->Visit([&](auto& stream) {
+    bhttp::async_write(stream, message_, [self = shared_from_this()](const error_code& ec, size_t) {
+      if (ec) return self->Fail(ec, "sending the request to");
+      self->ReadHead();
+    });
+  });
+}
+
+void Exchange::ReadHead() {
+  parser_.emplace();
+  parser_->body_limit(boost::none);
+  conn_->Visit([&](auto& stream) {
+    bhttp::async_read_header(
+        stream, conn_->buffer, *parser_, [self = shared_from_this()](const error_code& ec, size_t) {
+          if (ec) return self->Fail(ec, "reading the response head from");
+          self->got_head_ = true;
+          ResponseHead head;
+          const auto& res = self->parser_->get();
+          head.status = static_cast<int>(res.result_int());
+          for (const auto& field : res) {
+            head.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
+          }
+          self->handler_->OnHead(head);
+          self->ReadBody();
+        });
+  });
+}
+
+void Exchange::ReadBody() {
+  if (done_) return;
+  if (abort_) return Fail(asio::error::operation_aborted, "reading the response body from");
+  if (parser_->is_done()) return Complete();
+  ArmPhase(client_->options().timeouts.idle, "idle");
+  parser_->get().body().data = body_buffer_.data();
+  parser_->get().body().size = body_buffer_.size();
+  conn_->Visit([&](auto& stream) {
+    bhttp::async_read_some(
+        stream, conn_->buffer, *parser_, [self = shared_from_this()](error_code ec, size_t) {
+          if (ec == bhttp::error::need_buffer) ec = {};
+          const size_t n = self->body_buffer_.size() - self->parser_->get().body().size;
+          if (n > 0 && !self->abort_) {
+            self->handler_->OnBody(std::string_view(self->body_buffer_.data(), n));
+          }
+          if (ec) return self->Fail(ec, "reading the response body from");
+          self->ReadBody();
+        });
+  });
+}
+
+void Exchange::Complete() {
+  if (parser_->keep_alive()) {
+    client_->Release(endpoint_, std::move(conn_));
+  } else {
+    DropConnection();
+  }
+  Finish(absl::OkStatus());
+}
+
+void Exchange::DropConnection() {
+  if (!conn_) return;
+  conn_->Close();
+  conn_.reset();
+  client_->Closed(endpoint_);
+}
+
+void Exchange::Fail(const error_code& ec, const char* what) {
+  if (done_) return;
+  const bool reused = reused_ && !got_head_;
+  std::string verify_error = conn_ ? conn_->verify_error : "";
+  DropConnection();
+  if (abort_) return Finish(*abort_);
+  if (reused && !stale_retried_ && StaleConnectionError(ec)) {
+    stale_retried_ = true;
+    return Acquire();
+  }
+  const std::string& base = client_->pool(endpoint_).url.base;
+  if (!verify_error.empty()) {
+    return Finish(absl::UnavailableError(
+        absl::StrCat("TLS certificate verification failed for ", base, ": ", verify_error)));
+  }
+  if (ec == bhttp::error::partial_message || (got_head_ && ec == asio::error::eof)) {
+    return Finish(absl::UnavailableError(
+        absl::StrCat("the connection to ", base, " closed before the response body ended")));
+  }
+  Finish(absl::UnavailableError(absl::StrCat(what, " ", base, ": ", ec.message())));
+}
+
+void Exchange::Finish(absl::Status status) {
+  if (done_) return;
+  done_ = true;
+  ++phase_;
+  total_timer_.cancel();
+  phase_timer_.cancel();
+  if (conn_) DropConnection();
+  if (started_) client_->Finished(endpoint_);
+  std::shared_ptr<ResponseHandler> handler = std::move(handler_);
+  handler->OnComplete(std::move(status));
+}
+
+}  // namespace ptc::http

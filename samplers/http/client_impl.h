@@ -1,0 +1,119 @@
+// The Client implementation: per-endpoint pools and one Exchange per request.
+//
+// Threading: all state below (pools, exchanges, connections) lives on one strand of the
+// io_context; Client::Start and Call::Cancel only post to it, so handler calls never run inside
+// them. Stats() reads counters under `stats_mu_`.
+#pragma once
+
+#include <array>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/context.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "boost/asio/strand.hpp"
+#include "boost/beast/http/buffer_body.hpp"
+#include "boost/beast/http/parser.hpp"
+#include "boost/beast/http/string_body.hpp"
+#include "samplers/http/connection.h"
+#include "samplers/http/http_client.h"
+#include "samplers/http/url.h"
+
+namespace ptc::http {
+
+class Exchange;
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
+// One endpoint's connections. Touched only on the client's strand (counters also under the
+// client's stats mutex).
+struct EndpointPool {
+  Url url;
+  uint32_t outstanding = 0;  // exchanges started and not finished (queued included)
+  uint32_t open = 0;         // connections open or opening
+  std::vector<std::shared_ptr<Connection>> idle;
+  std::deque<std::shared_ptr<Exchange>> waiters;  // waiting for a connection
+};
+
+class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl> {
+ public:
+  ClientImpl(ClientOptions options, std::vector<Url> urls, boost::asio::io_context& io,
+             std::optional<boost::asio::ssl::context> tls);
+
+  std::unique_ptr<Call> Start(Request request, std::shared_ptr<ResponseHandler> handler) override;
+  std::vector<EndpointStats> Stats() const override;
+
+  // Strand-only API for Exchange.
+  const ClientOptions& options() const { return options_; }
+  const Strand& strand() const { return strand_; }
+  size_t PickEndpoint();  // least outstanding, ties rotated; counts the new exchange
+  EndpointPool& pool(size_t i) { return pools_[i]; }
+  std::shared_ptr<Connection> NewConnection(size_t endpoint);  // counts it as open
+  // A connection after a complete keep-alive response: handed to a waiter or kept idle.
+  void Release(size_t endpoint, std::shared_ptr<Connection> conn);
+  // A connection closed (failure, cancel, no keep-alive): frees its slot for a waiter.
+  void Closed(size_t endpoint);
+  void Finished(size_t endpoint);  // an exchange ended
+  std::mutex& stats_mu() const { return stats_mu_; }
+
+ private:
+  ClientOptions options_;
+  boost::asio::io_context& io_;
+  Strand strand_;
+  std::optional<boost::asio::ssl::context> tls_;
+  std::vector<EndpointPool> pools_;
+  size_t rotate_ = 0;
+  mutable std::mutex stats_mu_;
+};
+
+// One request/response exchange. Lives on the client's strand.
+class Exchange : public std::enable_shared_from_this<Exchange> {
+ public:
+  Exchange(std::shared_ptr<ClientImpl> client, Request request,
+           std::shared_ptr<ResponseHandler> handler);
+
+  void Begin();    // on the strand
+  void Cancel();   // any thread
+  void Acquire();  // get a connection from the pool, a new one, or queue
+  void Use(std::shared_ptr<Connection> conn);  // a pooled connection handed over (on the strand)
+
+ private:
+  void Connect(std::shared_ptr<Connection> conn);
+  void Handshake();
+  void Send();
+  void ReadHead();
+  void ReadBody();
+  void Complete();
+  void Fail(const boost::system::error_code& ec, const char* what);
+  void Abort(absl::Status status);
+  void Finish(absl::Status status);
+  void ArmPhase(std::chrono::milliseconds timeout, const char* which);
+  void DropConnection();
+
+  std::shared_ptr<ClientImpl> client_;
+  Request request_;
+  std::shared_ptr<ResponseHandler> handler_;
+  size_t endpoint_ = 0;
+  std::shared_ptr<Connection> conn_;
+  std::optional<boost::asio::ip::tcp::resolver> resolver_;
+  boost::asio::steady_timer total_timer_;
+  boost::asio::steady_timer phase_timer_;
+  uint64_t phase_ = 0;
+  boost::beast::http::request<boost::beast::http::string_body> message_;
+  std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
+  std::array<char, 16384> body_buffer_;
+  std::optional<absl::Status> abort_;  // why the exchange is being torn down (timeout, cancel)
+  bool started_ = false;
+  bool queued_ = false;
+  bool got_head_ = false;
+  bool reused_ = false;  // the connection had carried an earlier request
+  bool stale_retried_ = false;
+  bool done_ = false;
+};
+
+}  // namespace ptc::http

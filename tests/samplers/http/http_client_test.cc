@@ -1,0 +1,479 @@
+#include "samplers/http/http_client.h"
+
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "boost/asio/ip/tcp.hpp"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/fakes/fake_http_server.h"
+#include "tests/fakes/test_certs.h"
+#include "tests/samplers/http/io_thread.h"
+#include "tests/samplers/http/recording_handler.h"
+
+namespace ptc::http {
+namespace {
+
+using fakes::FakeHttpServer;
+using fakes::FakeHttpServerOptions;
+using fakes::FakeResponse;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using namespace std::chrono_literals;
+
+constexpr char kSecret[] = "sk-TOPSECRET-1234";
+
+class HttpClientTest : public ::testing::Test {
+ protected:
+  ~HttpClientTest() override {
+    io_.Stop();
+    client_.reset();
+  }
+
+  std::shared_ptr<Client> MakeClient(ClientOptions options) {
+    absl::StatusOr<std::shared_ptr<Client>> client = Client::Create(std::move(options), io_.io());
+    EXPECT_TRUE(client.ok()) << client.status();
+    client_ = *client;
+    return client_;
+  }
+  std::shared_ptr<Client> MakeClient(const std::string& url) {
+    ClientOptions options;
+    options.endpoints = {url};
+    return MakeClient(std::move(options));
+  }
+
+  static Request Post(std::string path = "/chat") {
+    Request r;
+    r.path = std::move(path);
+    r.headers = {{"Authorization", std::string("Bearer ") + kSecret}};
+    r.body = R"({"q":1})";
+    return r;
+  }
+
+  // Starts a request and waits for its end.
+  absl::Status Run(Request request, std::shared_ptr<RecordingHandler>* handler_out = nullptr) {
+    auto handler = std::make_shared<RecordingHandler>();
+    client_->Start(std::move(request), handler);
+    absl::Status status = handler->Wait();
+    if (handler_out != nullptr) *handler_out = handler;
+    return status;
+  }
+
+  IoThread io_;
+  std::shared_ptr<Client> client_;
+};
+
+FakeResponse Hanging() {
+  // One event, then nothing for an hour.
+  return FakeResponse::Sse({"data: first\n\n", "data: never\n\n"}, std::chrono::hours(1));
+}
+
+TEST_F(HttpClientTest, StreamsTheBodyAndSendsTheRequest) {
+  FakeHttpServer server;
+  server.Enqueue(FakeResponse::Sse({"data: a\n\n", "data: b\n\n"}).WithHeader("X-Thing", "v"));
+  MakeClient(server.url() + "/v1/");
+  std::shared_ptr<RecordingHandler> h;
+  ASSERT_TRUE(Run(Post("/chat/completions"), &h).ok());
+  EXPECT_EQ(h->heads(), 1);
+  EXPECT_EQ(h->completions(), 1);
+  EXPECT_EQ(h->head().status, 200);
+  EXPECT_EQ(h->head().Header("x-thing"), "v");
+  EXPECT_EQ(h->head().Header("content-type"), "text/event-stream");
+  EXPECT_EQ(h->body(), "data: a\n\ndata: b\n\n");
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].target, "/v1/chat/completions");
+  EXPECT_EQ(requests[0].Header("authorization"), std::string("Bearer ") + kSecret);
+  EXPECT_EQ(requests[0].Header("host"), "127.0.0.1:" + std::to_string(server.port()));
+  EXPECT_EQ(requests[0].body, R"({"q":1})");
+}
+
+TEST_F(HttpClientTest, NonSuccessStatusIsDeliveredNotFailed) {
+  FakeHttpServer server;
+  server.Enqueue(FakeResponse::Json(503, R"({"error":"busy"})"));
+  MakeClient(server.url());
+  std::shared_ptr<RecordingHandler> h;
+  ASSERT_TRUE(Run(Post(), &h).ok());
+  EXPECT_EQ(h->head().status, 503);
+  EXPECT_EQ(h->body(), R"({"error":"busy"})");
+}
+
+TEST_F(HttpClientTest, KeepAliveReusesOneConnection) {
+  FakeHttpServer server;
+  MakeClient(server.url());
+  for (int i = 0; i < 4; ++i) ASSERT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  const auto stats = client_->Stats();
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].open_connections, 1u);
+  EXPECT_EQ(stats[0].idle_connections, 1u);
+  EXPECT_EQ(stats[0].outstanding, 0u);
+}
+
+TEST_F(HttpClientTest, ConnectionCloseIsNotReused) {
+  FakeHttpServer server;
+  FakeResponse close = FakeResponse::Json(200, "{}");
+  close.keep_alive = false;
+  server.SetDefault(close);
+  MakeClient(server.url());
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(server.connections_accepted(), 3u);
+  EXPECT_EQ(client_->Stats()[0].open_connections, 0u);
+}
+
+TEST_F(HttpClientTest, ServerClosingAnIdleConnectionIsRetriedOnANewOne) {
+  FakeHttpServer server;
+  MakeClient(server.url());
+  ASSERT_TRUE(Run(Post()).ok());
+  // The next request goes to the idle connection; the server drops it before answering, as a
+  // server that timed the idle connection out would.
+  FakeResponse drop;
+  drop.close_before_head = true;
+  server.Enqueue(drop);
+  ASSERT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(server.connections_accepted(), 2u);
+}
+
+TEST_F(HttpClientTest, PoolCapQueuesBeyondMaxConnections) {
+  FakeHttpServer server;
+  server.SetDefault(Hanging());
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.max_connections_per_endpoint = 2;
+  MakeClient(options);
+  std::vector<std::shared_ptr<RecordingHandler>> handlers;
+  std::vector<std::unique_ptr<Call>> calls;
+  for (int i = 0; i < 5; ++i) {
+    handlers.push_back(std::make_shared<RecordingHandler>());
+    calls.push_back(client_->Start(Post(), handlers.back()));
+  }
+  ASSERT_TRUE(server.WaitForRequests(2));
+  ASSERT_TRUE(handlers[0]->WaitForBody(1));
+  ASSERT_TRUE(handlers[1]->WaitForBody(1));
+  auto stats = client_->Stats();
+  EXPECT_EQ(stats[0].outstanding, 5u);
+  EXPECT_EQ(stats[0].open_connections, 2u);
+  EXPECT_EQ(server.request_count(), 2u);
+  // Cancelling the two running ones lets two queued ones through, on new connections.
+  calls[0]->Cancel();
+  calls[1]->Cancel();
+  EXPECT_EQ(handlers[0]->Wait().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(handlers[1]->Wait().code(), absl::StatusCode::kCancelled);
+  ASSERT_TRUE(server.WaitForRequests(4));
+  // A queued request cancelled before it got a connection ends at once.
+  calls[4]->Cancel();
+  EXPECT_EQ(handlers[4]->Wait().code(), absl::StatusCode::kCancelled);
+  calls[2]->Cancel();
+  calls[3]->Cancel();
+  EXPECT_EQ(handlers[2]->Wait().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(handlers[3]->Wait().code(), absl::StatusCode::kCancelled);
+  EXPECT_EQ(server.connections_accepted(), 4u);
+  EXPECT_EQ(server.request_count(), 4u);
+  EXPECT_TRUE(server.WaitForDisconnects(4));
+  stats = client_->Stats();
+  EXPECT_EQ(stats[0].outstanding, 0u);
+  EXPECT_EQ(stats[0].open_connections, 0u);
+}
+
+TEST_F(HttpClientTest, PoolOfTwoServesFiveRequestsOverTwoConnections) {
+  FakeHttpServer server;
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.max_connections_per_endpoint = 2;
+  MakeClient(options);
+  std::vector<std::shared_ptr<RecordingHandler>> handlers;
+  for (int i = 0; i < 5; ++i) {
+    handlers.push_back(std::make_shared<RecordingHandler>());
+    client_->Start(Post(), handlers.back());
+  }
+  for (auto& h : handlers) EXPECT_TRUE(h->Wait().ok());
+  EXPECT_EQ(server.request_count(), 5u);
+  EXPECT_LE(server.connections_accepted(), 2u);
+}
+
+TEST_F(HttpClientTest, BalancesByLeastOutstanding) {
+  FakeHttpServer a, b;
+  a.SetDefault(Hanging());
+  b.SetDefault(Hanging());
+  ClientOptions options;
+  options.endpoints = {a.url(), b.url()};
+  MakeClient(options);
+  std::vector<std::shared_ptr<RecordingHandler>> handlers;
+  std::vector<std::unique_ptr<Call>> calls;
+  for (int i = 0; i < 6; ++i) {
+    handlers.push_back(std::make_shared<RecordingHandler>());
+    calls.push_back(client_->Start(Post(), handlers.back()));
+  }
+  ASSERT_TRUE(a.WaitForRequests(3));
+  ASSERT_TRUE(b.WaitForRequests(3));
+  for (const EndpointStats& s : client_->Stats()) EXPECT_EQ(s.outstanding, 3u);
+  // With endpoint a busier, the next request goes to b.
+  calls[0]->Cancel();
+  calls[1]->Cancel();
+  calls[2]->Cancel();
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(handlers[i]->Wait().code(), absl::StatusCode::kCancelled);
+  auto stats = client_->Stats();
+  const size_t busier = stats[0].outstanding > stats[1].outstanding ? 0 : 1;
+  ASSERT_NE(stats[0].outstanding, stats[1].outstanding);
+  auto h = std::make_shared<RecordingHandler>();
+  calls.push_back(client_->Start(Post(), h));
+  ASSERT_TRUE(h->WaitForBody(1));
+  FakeHttpServer& quieter = busier == 0 ? b : a;
+  EXPECT_EQ(quieter.request_count(), 4u);
+  for (auto& c : calls) c->Cancel();
+}
+
+TEST_F(HttpClientTest, ConnectTimeout) {
+  // A listening socket that never accepts: TCP connects (the kernel's backlog) but the TLS
+  // handshake never gets an answer.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  ClientOptions options;
+  options.endpoints = {"https://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port())};
+  options.timeouts.connect = 200ms;
+  MakeClient(options);
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status.message(), HasSubstr("connect timeout"));
+}
+
+TEST_F(HttpClientTest, FirstByteTimeout) {
+  FakeHttpServer server;
+  FakeResponse slow = FakeResponse::Json(200, "{}");
+  slow.head_delay = std::chrono::hours(1);
+  server.Enqueue(slow);
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.first_byte = 200ms;
+  MakeClient(options);
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status.message(), HasSubstr("first byte timeout"));
+  EXPECT_TRUE(server.WaitForDisconnects(1));
+}
+
+TEST_F(HttpClientTest, IdleTimeout) {
+  FakeHttpServer server;
+  server.Enqueue(Hanging());
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.idle = 200ms;
+  MakeClient(options);
+  std::shared_ptr<RecordingHandler> h;
+  const absl::Status status = Run(Post(), &h);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status.message(), HasSubstr("idle timeout"));
+  EXPECT_EQ(h->body(), "data: first\n\n");
+  EXPECT_TRUE(server.WaitForDisconnects(1));
+}
+
+TEST_F(HttpClientTest, TotalTimeout) {
+  FakeHttpServer server;
+  server.Enqueue(Hanging());
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.total = 300ms;
+  MakeClient(options);
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status.message(), HasSubstr("total timeout"));
+}
+
+TEST_F(HttpClientTest, RequestDeadline) {
+  FakeHttpServer server;
+  server.Enqueue(Hanging());
+  MakeClient(server.url());
+  Request r = Post();
+  r.deadline = std::chrono::steady_clock::now() + 300ms;
+  const absl::Status status = Run(r);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status.message(), HasSubstr("deadline"));
+  // A deadline already past fails without a request.
+  r.deadline = std::chrono::steady_clock::now() - 1s;
+  EXPECT_EQ(Run(r).code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
+TEST_F(HttpClientTest, CancelClosesTheUpstreamConnection) {
+  FakeHttpServer server;
+  server.Enqueue(Hanging());
+  MakeClient(server.url());
+  auto h = std::make_shared<RecordingHandler>();
+  std::unique_ptr<Call> call = client_->Start(Post(), h);
+  ASSERT_TRUE(h->WaitForBody(1));
+  call->Cancel();
+  call->Cancel();  // idempotent
+  EXPECT_EQ(h->Wait().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(server.WaitForDisconnects(1));
+  EXPECT_EQ(h->completions(), 1);
+  EXPECT_EQ(client_->Stats()[0].open_connections, 0u);
+  // The next request opens a new connection.
+  ASSERT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(server.connections_accepted(), 2u);
+}
+
+TEST_F(HttpClientTest, CancelAfterCompletionIsIgnored) {
+  FakeHttpServer server;
+  MakeClient(server.url());
+  auto h = std::make_shared<RecordingHandler>();
+  std::unique_ptr<Call> call = client_->Start(Post(), h);
+  ASSERT_TRUE(h->Wait().ok());
+  call->Cancel();
+  ASSERT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(h->completions(), 1);
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
+TEST_F(HttpClientTest, TruncatedBodyIsUnavailable) {
+  FakeHttpServer server;
+  FakeResponse truncated = FakeResponse::Json(200, R"({"partial":)");
+  truncated.truncate_missing_bytes = 20;
+  server.Enqueue(truncated);
+  MakeClient(server.url());
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("closed before the response body ended"));
+}
+
+TEST_F(HttpClientTest, ResetMidStreamIsUnavailable) {
+  FakeHttpServer server;
+  FakeResponse reset = FakeResponse::Sse({"data: a\n\n", "data: b\n\n"});
+  reset.reset_after_chunks = 1;
+  server.Enqueue(reset);
+  MakeClient(server.url());
+  std::shared_ptr<RecordingHandler> h;
+  const absl::Status status = Run(Post(), &h);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_EQ(h->heads(), 1);
+}
+
+TEST_F(HttpClientTest, ConnectionRefusedIsUnavailableAndKeepsSecretsOut) {
+  uint16_t port;
+  {
+    FakeHttpServer gone;
+    port = gone.port();
+  }
+  MakeClient("http://127.0.0.1:" + std::to_string(port));
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("127.0.0.1"));
+  EXPECT_THAT(std::string(status.message()), Not(HasSubstr(kSecret)));
+}
+
+TEST_F(HttpClientTest, NoStatusMessageCarriesAHeaderValue) {
+  FakeHttpServer server;
+  FakeResponse truncated = FakeResponse::Json(200, "{");
+  truncated.truncate_missing_bytes = 5;
+  server.Enqueue(truncated);
+  FakeResponse slow = FakeResponse::Json(200, "{}");
+  slow.head_delay = std::chrono::hours(1);
+  server.Enqueue(slow);
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.first_byte = 200ms;
+  MakeClient(options);
+  std::vector<absl::Status> statuses;
+  statuses.push_back(Run(Post()));
+  statuses.push_back(Run(Post()));
+  auto h = std::make_shared<RecordingHandler>();
+  client_->Start(Post(), h)->Cancel();
+  statuses.push_back(h->Wait());
+  for (const absl::Status& s : statuses) {
+    EXPECT_FALSE(s.ok());
+    EXPECT_THAT(s.ToString(), Not(HasSubstr(kSecret)));
+    EXPECT_THAT(s.ToString(), Not(HasSubstr("Bearer")));
+  }
+}
+
+TEST(HttpClientCreateTest, RejectsBadEndpointsByPosition) {
+  boost::asio::io_context io;
+  ClientOptions options;
+  options.endpoints = {"http://ok:80", "ftp://x"};
+  absl::Status s = Client::Create(options, io).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("endpoints[1]"));
+  options.endpoints = {"http://:80"};
+  EXPECT_THAT(Client::Create(options, io).status().message(), HasSubstr("endpoints[0]"));
+  options.endpoints = {"http://h:99999"};
+  EXPECT_THAT(Client::Create(options, io).status().message(), HasSubstr("port"));
+  options.endpoints = {};
+  EXPECT_EQ(Client::Create(options, io).status().code(), absl::StatusCode::kInvalidArgument);
+  options.endpoints = {"https://h"};
+  options.ca_file = "/nonexistent/ca.pem";
+  s = Client::Create(options, io).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("ca_file"));
+}
+
+// ---- TLS ----
+
+class HttpClientTlsTest : public HttpClientTest {
+ protected:
+  std::string WriteCa(const std::string& pem) {
+    const std::string path = ::testing::TempDir() + "/ptc_http_test_ca_" +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
+                             ".pem";
+    std::ofstream(path) << pem;
+    return path;
+  }
+};
+
+TEST_F(HttpClientTlsTest, VerifiedConnectionWithTestCa) {
+  const fakes::TestPki pki = fakes::MakeTestPki("localhost");
+  FakeHttpServer server(FakeHttpServerOptions{pki.server_cert_pem, pki.server_key_pem});
+  server.Enqueue(FakeResponse::Sse({"data: secure\n\n"}));
+  ClientOptions options;
+  options.endpoints = {"https://localhost:" + std::to_string(server.port()) + "/v1"};
+  options.ca_file = WriteCa(pki.ca_cert_pem);
+  MakeClient(options);
+  std::shared_ptr<RecordingHandler> h;
+  ASSERT_TRUE(Run(Post("/x"), &h).ok()) << h->body();
+  EXPECT_EQ(h->body(), "data: secure\n\n");
+  ASSERT_TRUE(Run(Post("/y")).ok());
+  EXPECT_EQ(server.connections_accepted(), 1u);  // keep-alive over TLS too
+  EXPECT_EQ(server.requests()[1].target, "/v1/y");
+}
+
+TEST_F(HttpClientTlsTest, WrongHostNameFailsVerification) {
+  const fakes::TestPki pki = fakes::MakeTestPki("api.example.com", /*with_loopback_ip=*/false);
+  FakeHttpServer server(FakeHttpServerOptions{pki.server_cert_pem, pki.server_key_pem});
+  ClientOptions options;
+  options.endpoints = {"https://localhost:" + std::to_string(server.port())};
+  options.ca_file = WriteCa(pki.ca_cert_pem);
+  MakeClient(options);
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("certificate verification failed"));
+  EXPECT_THAT(status.message(), HasSubstr("host name"));
+  EXPECT_EQ(server.request_count(), 0u);
+}
+
+TEST_F(HttpClientTlsTest, UnknownCaFailsVerification) {
+  const fakes::TestPki pki = fakes::MakeTestPki("localhost");
+  FakeHttpServer server(FakeHttpServerOptions{pki.server_cert_pem, pki.server_key_pem});
+  MakeClient("https://localhost:" + std::to_string(server.port()));  // the system store
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("certificate verification failed"));
+  EXPECT_THAT(status.message(), HasSubstr("issuer"));
+  EXPECT_EQ(server.request_count(), 0u);
+}
+
+TEST_F(HttpClientTlsTest, VerificationOffAcceptsAnyCertificate) {
+  const fakes::TestPki pki = fakes::MakeTestPki("api.example.com", false);
+  FakeHttpServer server(FakeHttpServerOptions{pki.server_cert_pem, pki.server_key_pem});
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.verify_peer = false;
+  MakeClient(options);
+  EXPECT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(server.request_count(), 1u);
+}
+
+}  // namespace
+}  // namespace ptc::http
