@@ -56,6 +56,16 @@ absl::StatusOr<AnthropicOptions> OptionsFromConfig(const v1::AnthropicBackendCon
     default:
       return Invalid("thinking_mode", absl::StrCat("unknown value ", config.thinking_mode()));
   }
+  if (!config.effort().empty()) {
+    if (options.thinking_mode != ThinkingMode::kAdaptive) {
+      return Invalid("effort", "only with thinking_mode ADAPTIVE");
+    }
+    for (char c : config.effort()) {
+      if (!(c >= 'a' && c <= 'z'))
+        return Invalid("effort", "must be a lower-case word (e.g. \"high\")");
+    }
+    options.default_effort = config.effort();
+  }
   const v1::CapabilityOverrides& overrides = config.capabilities();
   if (overrides.has_native_n() && overrides.native_n()) {
     return Invalid("capabilities.native_n", "the Anthropic Messages API has no n");

@@ -26,6 +26,8 @@ struct AnthropicOptions {
   std::string version = kDefaultVersion;  // anthropic-version header
   std::string default_model;
   ThinkingMode thinking_mode = ThinkingMode::kBudgetTokens;
+  // ADAPTIVE: the effort for thinking chains whose spec names none; empty = the model's default.
+  std::string default_effort;
   // Extra request headers from the config (values are secrets too).
   std::vector<std::pair<std::string, std::string>> extra_headers;
   // The kind's defaults (no n, no logprobs) with the config's overrides applied.

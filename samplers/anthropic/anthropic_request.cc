@@ -23,9 +23,11 @@ const char* RoleName(ChatMessage::Role role) {
 //   1024 <= N < max_tokens.
 // - ADAPTIVE (Claude 4.6 and later): thinking {type: "adaptive"}, the depth set by
 //   output_config {effort: "low" | "medium" | "high" | "max"}; without an effort the model's
-//   default applies. A thinking_budget alone switches adaptive thinking on; the budget itself is
-//   not sent (adaptive thinking takes none; max_tokens still caps the output).
-absl::Status AddThinking(const ChainSpec& spec, ThinkingMode mode, nlohmann::json& body,
+//   default applies (or the config's `effort`). A thinking_budget alone switches adaptive thinking
+//   on; the budget itself is not sent (adaptive thinking takes none; max_tokens still caps the
+//   output).
+absl::Status AddThinking(const ChainSpec& spec, ThinkingMode mode,
+                         const std::string& default_effort, nlohmann::json& body,
                          bool* thinking_on) {
   *thinking_on = false;
   if (mode == ThinkingMode::kBudgetTokens) {
@@ -50,9 +52,9 @@ absl::Status AddThinking(const ChainSpec& spec, ThinkingMode mode, nlohmann::jso
   }
   if (spec.thinking_budget == 0 && spec.reasoning_effort.empty()) return absl::OkStatus();
   body["thinking"] = {{"type", "adaptive"}};
-  if (!spec.reasoning_effort.empty()) {
-    body["output_config"] = {{"effort", spec.reasoning_effort}};
-  }
+  const std::string& effort =
+      spec.reasoning_effort.empty() ? default_effort : spec.reasoning_effort;
+  if (!effort.empty()) body["output_config"] = {{"effort", effort}};
   *thinking_on = true;
   return absl::OkStatus();
 }
@@ -87,7 +89,8 @@ absl::StatusOr<http::Request> BuildMessagesRequest(const ChainSpec& spec, uint32
   body["messages"] = std::move(messages);
 
   bool thinking_on = false;
-  RETURN_IF_ERROR(AddThinking(spec, options.thinking_mode, body, &thinking_on));
+  RETURN_IF_ERROR(
+      AddThinking(spec, options.thinking_mode, options.default_effort, body, &thinking_on));
   // With thinking on the API accepts only the default temperature (1) and top_p >= 0.95, and
   // newer models refuse both: they are not sent, so thinking chains sample at temperature 1.
   if (!thinking_on && options.capabilities.temperature) {

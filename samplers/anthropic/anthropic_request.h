@@ -1,6 +1,8 @@
 // Writes the Anthropic Messages request (POST /v1/messages) for one chain.
 #pragma once
 
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "nlohmann/json.hpp"
 #include "samplers/anthropic/anthropic_options.h"
@@ -13,7 +15,9 @@ namespace ptc::anthropic {
 // `body`; nothing when the spec asks for no thinking. INVALID_ARGUMENT naming thinking_budget
 // (BUDGET_TOKENS: must be >= 1024 and below max_tokens) or reasoning_effort (only ADAPTIVE takes
 // an effort level). Sets `*thinking_on`.
-absl::Status AddThinking(const ChainSpec& spec, ThinkingMode mode, nlohmann::json& body,
+// `default_effort` is used in ADAPTIVE mode when the spec names none.
+absl::Status AddThinking(const ChainSpec& spec, ThinkingMode mode,
+                         const std::string& default_effort, nlohmann::json& body,
                          bool* thinking_on);
 
 // The whole request for one chain (`n` must be 1: the API has no n). Headers carry the key;

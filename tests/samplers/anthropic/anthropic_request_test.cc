@@ -167,6 +167,24 @@ TEST(AnthropicRequestTest, AdaptiveThinkingTakesTheEffort) {
   EXPECT_TRUE(body.contains("temperature"));
 }
 
+TEST(AnthropicRequestTest, AdaptiveThinkingFallsBackToTheConfiguredEffort) {
+  AnthropicOptions o = Options(ThinkingMode::kAdaptive);
+  o.default_effort = "low";
+  ChainSpec spec = Spec();
+  spec.thinking_budget = 2000;
+  auto r = BuildMessagesRequest(spec, 1, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Body(*r)["output_config"], json({{"effort", "low"}}));
+  spec.reasoning_effort = "high";  // the request's own level wins
+  r = BuildMessagesRequest(spec, 1, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Body(*r)["output_config"], json({{"effort", "high"}}));
+  spec = Spec();  // no thinking asked: no effort either
+  r = BuildMessagesRequest(spec, 1, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(Body(*r).contains("output_config"));
+}
+
 TEST(AnthropicRequestTest, LogprobsAndNAreRefusedByName) {
   ChainSpec spec = Spec();
   spec.top_logprobs = 5;
