@@ -1,5 +1,6 @@
 #include "service/metrics.h"
 
+#include "absl/status/status.h"
 #include "prometheus/counter.h"
 
 namespace ptc {
@@ -8,6 +9,13 @@ namespace {
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const auto* b = new prometheus::Histogram::BucketBoundaries{
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600};
+  return *b;
+}
+
+// The winner's share of parseable votes: 1/k (k answers tied) up to 1 (unanimous).
+const prometheus::Histogram::BucketBoundaries& ShareBuckets() {
+  static const auto* b = new prometheus::Histogram::BucketBoundaries{0.1, 0.2, 0.3, 0.4,  0.5,  0.6,
+                                                                     0.7, 0.8, 0.9, 0.95, 0.999};
   return *b;
 }
 
@@ -52,6 +60,40 @@ Metrics::Metrics(uint32_t max_experiment_labels)
                      .Name("ptc_early_stop_saved_usd_total")
                      .Help("USD an early stop saved against the whole plan (estimate), by rule")
                      .Register(*registry_)),
+      early_stops_(prometheus::BuildCounter()
+                       .Name("ptc_early_stops_total")
+                       .Help("Requests whose stop rule ended them before the whole plan ran")
+                       .Register(*registry_)),
+      agreement_(prometheus::BuildHistogram()
+                     .Name("ptc_vote_agreement_ratio")
+                     .Help("The selected answer's share of parseable votes, by strategy")
+                     .Register(*registry_)),
+      unparseable_(prometheus::BuildCounter()
+                       .Name("ptc_unparseable_answers_total")
+                       .Help("Chains that finished OK with no answer the extractor could parse")
+                       .Register(*registry_)),
+      backend_errors_(prometheus::BuildCounter()
+                          .Name("ptc_backend_errors_total")
+                          .Help("Chains that failed, by backend and status code of the error")
+                          .Register(*registry_)),
+      budget_rejections_(prometheus::BuildCounter()
+                             .Name("ptc_budget_rejections_total")
+                             .Help("Requests refused: not even one chain fits the cost/token cap")
+                             .Register(*registry_)
+                             .Add({})),
+      dropped_for_budget_(prometheus::BuildCounter()
+                              .Name("ptc_chains_dropped_for_budget_total")
+                              .Help("Planned chains left out because they did not fit a cap")
+                              .Register(*registry_)
+                              .Add({})),
+      experiment_cost_(prometheus::BuildCounter()
+                           .Name("ptc_experiment_cost_usd_total")
+                           .Help("Spend in USD by experiment, strategy and N (bucketed)")
+                           .Register(*registry_)),
+      experiment_requests_(prometheus::BuildCounter()
+                               .Name("ptc_experiment_requests_total")
+                               .Help("Runs finished, by experiment, strategy and N (bucketed)")
+                               .Register(*registry_)),
       chains_in_flight_(prometheus::BuildGauge()
                             .Name("ptc_chains_in_flight")
                             .Help("Chains launched and not yet done")
@@ -75,6 +117,7 @@ void Metrics::RequestFinished(const std::string& strategy, const std::string& co
 
 void Metrics::RequestRejected(const std::string& code) {
   requests_.Add({{"strategy", "none"}, {"code", code}}).Increment();
+  if (code == "RESOURCE_EXHAUSTED") budget_rejections_.Increment();
 }
 
 void Metrics::ChainLaunched() { chains_in_flight_.Increment(); }
@@ -92,17 +135,59 @@ void Metrics::ChainFinished(const std::string& backend, const std::string& model
       .Increment(cost_usd);
 }
 
+void Metrics::BackendError(const std::string& backend, const absl::Status& error) {
+  backend_errors_.Add({{"backend", backend}, {"code", absl::StatusCodeToString(error.code())}})
+      .Increment();
+}
+
 void Metrics::EarlyStopSaved(const std::string& rule, uint64_t tokens, double usd) {
   saved_tokens_.Add({{"rule", rule}}).Increment(static_cast<double>(tokens));
   saved_usd_.Add({{"rule", rule}}).Increment(usd);
 }
 
-void Metrics::Graded(const std::string& strategy, const std::string& experiment, bool correct) {
+void Metrics::Graded(const std::string& strategy, const std::string& experiment, uint32_t n,
+                     bool correct) {
   graded_
       .Add({{"strategy", strategy},
             {"experiment", ExperimentLabel(experiment)},
+            {"n", NLabel(n)},
             {"result", correct ? "correct" : "incorrect"}})
       .Increment();
+}
+
+void Metrics::RunFinished(const std::string& experiment, const v1::SolveResponse& response) {
+  const v1::Ledger& ledger = response.ledger();
+  const prometheus::Labels by_experiment = {{"strategy", response.strategy()},
+                                            {"experiment", ExperimentLabel(experiment)},
+                                            {"n", NLabel(ledger.chains_planned())}};
+  experiment_cost_.Add(by_experiment).Increment(ledger.cost_usd());
+  experiment_requests_.Add(by_experiment).Increment();
+  if (ledger.chains_dropped_for_budget() > 0) {
+    dropped_for_budget_.Increment(ledger.chains_dropped_for_budget());
+  }
+  if (response.stop().stopped_early()) {
+    early_stops_.Add({{"rule", response.stop().rule()}}).Increment();
+  }
+  if (!response.answer().empty()) {
+    for (const v1::Candidate& c : response.candidates()) {
+      if (c.answer() != response.answer()) continue;
+      agreement_.Add({{"strategy", response.strategy()}}, ShareBuckets()).Observe(c.share());
+      break;
+    }
+  }
+  // Every backend that ran a chain gets its series (at 0 until an unparseable answer), so
+  // rate() and ratios over it have data for a healthy backend too.
+  for (const v1::ChainRecord& r : response.chains()) {
+    prometheus::Counter& c = unparseable_.Add({{"backend", r.backend()}});
+    if (r.status() == v1::CHAIN_STATUS_OK && !r.parseable()) c.Increment();
+  }
+}
+
+std::string Metrics::NLabel(uint32_t n) {
+  if (n == 0) return "0";
+  uint32_t p = 1;
+  while (p < n && p <= 1024) p *= 2;
+  return p > 1024 ? "more" : std::to_string(p);
 }
 
 std::string Metrics::ExperimentLabel(const std::string& experiment) {

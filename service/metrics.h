@@ -12,6 +12,7 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
+#include "ptc/v1/orchestrator.pb.h"
 #include "samplers/chain.h"
 
 namespace ptc {
@@ -24,7 +25,9 @@ class Metrics {
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
   void RequestStarted();
-  // A request refused before it ran (validation, budget); counted under strategy "none".
+  // A request refused before it ran (validation, budget); counted under strategy "none". A
+  // RESOURCE_EXHAUSTED refusal (not even one chain fits the request's cost or token cap) also
+  // counts as a budget rejection.
   void RequestRejected(const std::string& code);
   void RequestFinished(const std::string& strategy, const std::string& code, double seconds);
   void ChainLaunched();
@@ -32,8 +35,19 @@ class Metrics {
   void ChainFinished(const std::string& backend, const std::string& model_label,
                      const std::string& status, const TokenUsage& usage, double cost_usd,
                      double seconds);
+  // A chain that ended kFailed: `error` is its ChainResult.error (its code names the label).
+  void BackendError(const std::string& backend, const absl::Status& error);
   void EarlyStopSaved(const std::string& rule, uint64_t tokens, double usd);
-  void Graded(const std::string& strategy, const std::string& experiment, bool correct);
+  // `n` is the request's planned chain count (bucketed, see NLabel).
+  void Graded(const std::string& strategy, const std::string& experiment, uint32_t n, bool correct);
+  // Once per Run, from its final response (strategy, ledger, stop decision, candidates and chain
+  // records set): vote agreement, unparseable answers, spend by experiment, chains dropped for
+  // budget, early stops, requests by experiment.
+  void RunFinished(const std::string& experiment, const v1::SolveResponse& response);
+
+  // The `n` label: N rounded up to a power of two ("1", "2", "4", ... "1024"), "more" above 1024,
+  // "0" for 0. Bounded: 12 values.
+  static std::string NLabel(uint32_t n);
 
   double chains_in_flight() const { return chains_in_flight_.Value(); }
   double requests_in_flight() const { return requests_in_flight_.Value(); }
@@ -51,6 +65,14 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& graded_;
   prometheus::Family<prometheus::Counter>& saved_tokens_;
   prometheus::Family<prometheus::Counter>& saved_usd_;
+  prometheus::Family<prometheus::Counter>& early_stops_;
+  prometheus::Family<prometheus::Histogram>& agreement_;
+  prometheus::Family<prometheus::Counter>& unparseable_;
+  prometheus::Family<prometheus::Counter>& backend_errors_;
+  prometheus::Counter& budget_rejections_;
+  prometheus::Counter& dropped_for_budget_;
+  prometheus::Family<prometheus::Counter>& experiment_cost_;
+  prometheus::Family<prometheus::Counter>& experiment_requests_;
   prometheus::Gauge& chains_in_flight_;
   prometheus::Gauge& requests_in_flight_;
 

@@ -490,7 +490,7 @@ TEST_F(MetricsServiceTest, MetricsAreServedOverHttp) {
   EXPECT_THAT(page, HasSubstr("ptc_requests_total{code=\"OK\",strategy=\"majority\"} 1"));
   EXPECT_THAT(page, HasSubstr("ptc_requests_total{code=\"INVALID_ARGUMENT\",strategy=\"none\"} 1"));
   EXPECT_THAT(page, HasSubstr("ptc_chains_total{backend=\"fast\",status=\"ok\"} 4"));
-  EXPECT_THAT(page, HasSubstr("ptc_graded_answers_total{experiment=\"unit-test\",result="));
+  EXPECT_THAT(page, HasSubstr("ptc_graded_answers_total{experiment=\"unit-test\",n=\"4\",result="));
   EXPECT_THAT(page, HasSubstr("ptc_tokens_total{backend=\"fast\",kind=\"completion\"}"));
   EXPECT_THAT(
       page,
