@@ -10,11 +10,15 @@
 #     of their operands (the expression without its trailing `> THRESHOLD`, split at `and on`)
 #     must return data instead;
 #   - the accuracy recording rule must agree with the accuracy `ptc eval` printed for each N.
-# Usage: prometheus_integration_test.sh PTC_SERVER PTC. Exits 77 (skipped) only when prometheus
+# Also: ptc-health-probe (the Docker HEALTHCHECK) sees the server SERVING, and a closed port as
+# no answer.
+# Usage: prometheus_integration_test.sh PTC_SERVER PTC PTC_HEALTH_PROBE. Exits 77 (skipped) only when prometheus
 # is not installed (scripts/install-deps.sh installs it). Bounded: every wait has a deadline.
 set -euo pipefail
-server_bin=${1:?usage: $0 PTC_SERVER PTC}
-ptc_bin=${2:?usage: $0 PTC_SERVER PTC}
+usage="usage: $0 PTC_SERVER PTC PTC_HEALTH_PROBE"
+server_bin=${1:?$usage}
+ptc_bin=${2:?$usage}
+probe_bin=${3:?$usage}
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 
@@ -46,6 +50,11 @@ line=$(grep "listening on" "$tmp/server.out") || { cat "$tmp/server.out"; exit 1
 grpc_addr=$(sed -E 's/.*listening on ([^ ]+) .*/\1/' <<<"$line")
 metrics_addr=$(sed -E 's/.*metrics: ([^;]+);.*/\1/' <<<"$line")
 echo "ptc-server: gRPC $grpc_addr, metrics $metrics_addr"
+[ "$("$probe_bin" --addr "$grpc_addr")" = SERVING ] || { echo "FAIL health probe"; exit 1; }
+rc=0
+"$probe_bin" --addr "127.0.0.1:1" --timeout-s 1 2>/dev/null || rc=$?
+[ "$rc" -eq 2 ] || { echo "FAIL health probe on a closed port: exit $rc, want 2"; exit 1; }
+echo "ptc-health-probe: SERVING; closed port: exit 2"
 
 prom_port=$("$python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "$python" - "$src/deploy/prometheus/prometheus.yml" "$tmp/prometheus.yml" "$metrics_addr" <<'PY'
