@@ -17,6 +17,8 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <random>
 #include <span>
 #include <string>
 
@@ -58,11 +60,28 @@ class HttpBackend : public Backend {
 
   const Client& client() const { return *client_; }
 
+  class Upstream;  // one upstream request and its chains (http_backend.cc)
+
  private:
+  // Backoff delays: full jitter over the exponential bound. Thread-safe; shared with running
+  // upstream requests so that they never need the backend itself (it may be destroyed first).
+  class Jitter {
+   public:
+    explicit Jitter(const RetryOptions& retry);
+    // The wait before attempt `attempt + 1` (attempts count from 1).
+    std::chrono::milliseconds Backoff(uint32_t attempt);
+
+   private:
+    const RetryOptions retry_;
+    std::mutex mu_;
+    std::mt19937_64 rng_;
+  };
+
   std::shared_ptr<const ChainProtocol> protocol_;
   std::shared_ptr<Client> client_;
   HttpBackendOptions options_;
   boost::asio::io_context& io_;
+  std::shared_ptr<Jitter> jitter_;
 };
 
 }  // namespace ptc::http

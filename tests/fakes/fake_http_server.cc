@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 
 #include "boost/asio/as_tuple.hpp"
 #include "boost/asio/awaitable.hpp"
@@ -81,7 +82,7 @@ FakeResponse FakeResponse::Text(int status, std::string content_type, std::strin
   r.status = status;
   r.chunked = false;
   r.headers = {{"Content-Type", std::move(content_type)}};
-  r.chunks.push_back({std::move(body), {}});
+  r.chunks.push_back({std::move(body), {}, ""});
   return r;
 }
 
@@ -117,6 +118,12 @@ struct FakeHttpServer::Impl {
   std::vector<RecordedRequest> requests;
   size_t connections = 0;
   size_t disconnects = 0;
+  std::set<std::string> open_gates;
+
+  bool GateOpen(const std::string& gate) {
+    std::lock_guard<std::mutex> lock(mu);
+    return open_gates.count(gate) > 0;
+  }
 
   FakeResponse Next(const RecordedRequest& request) {
     Handler h;
@@ -189,7 +196,8 @@ asio::awaitable<bool> Write(std::shared_ptr<Conn<Stream>> c, std::string bytes) 
 }
 
 template <class Stream>
-asio::awaitable<void> Respond(std::shared_ptr<Conn<Stream>> c, FakeResponse r) {
+asio::awaitable<void> Respond(FakeHttpServer::Impl* impl, std::shared_ptr<Conn<Stream>> c,
+                              FakeResponse r) {
   if (r.close_before_head) {
     c->Close(false);
     co_return;
@@ -199,7 +207,7 @@ asio::awaitable<void> Respond(std::shared_ptr<Conn<Stream>> c, FakeResponse r) {
   if (r.drip_interval) {
     const std::string body = r.Body();
     chunks.clear();
-    for (char ch : body) chunks.push_back({std::string(1, ch), *r.drip_interval});
+    for (char ch : body) chunks.push_back({std::string(1, ch), *r.drip_interval, ""});
   }
   const bool chunked = r.chunked && r.truncate_missing_bytes == 0;
   std::string head = "HTTP/1.1 " + std::to_string(r.status) + " " + Reason(r.status) + "\r\n";
@@ -220,6 +228,9 @@ asio::awaitable<void> Respond(std::shared_ptr<Conn<Stream>> c, FakeResponse r) {
       co_return;
     }
     if (!co_await Sleep(c, chunk.delay)) co_return;
+    while (!chunk.gate.empty() && !impl->GateOpen(chunk.gate)) {
+      if (!co_await Sleep(c, std::chrono::milliseconds(5))) co_return;
+    }
     if (chunk.bytes.empty()) continue;  // an empty chunk would end a chunked body
     std::string bytes = chunk.bytes;
     if (chunked) {
@@ -280,7 +291,7 @@ asio::awaitable<void> Serve(FakeHttpServer::Impl* impl, std::shared_ptr<Conn<Str
     impl->cv.notify_all();
     FakeResponse r = impl->Next(rec);
     // The writer runs beside this reader so that a client closing mid-response is seen at once.
-    asio::co_spawn(c->stream.get_executor(), Respond(c, std::move(r)), asio::detached);
+    asio::co_spawn(c->stream.get_executor(), Respond(impl, c, std::move(r)), asio::detached);
   }
 }
 
@@ -348,6 +359,11 @@ void FakeHttpServer::SetDefault(FakeResponse response) {
 void FakeHttpServer::SetHandler(Handler handler) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   impl_->handler = std::move(handler);
+}
+
+void FakeHttpServer::OpenGate(const std::string& gate) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->open_gates.insert(gate);
 }
 
 std::vector<RecordedRequest> FakeHttpServer::requests() const {

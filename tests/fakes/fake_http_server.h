@@ -30,8 +30,14 @@
 namespace ptc::fakes {
 
 struct FakeChunk {
+  FakeChunk(std::string bytes_in = "", std::chrono::milliseconds delay_in = {},
+            std::string gate_in = "")
+      : bytes(std::move(bytes_in)), delay(delay_in), gate(std::move(gate_in)) {}
+
   std::string bytes;
   std::chrono::milliseconds delay{0};  // waited before this chunk is sent
+  // When set, the chunk is held until the test calls OpenGate(gate) (after the delay).
+  std::string gate;
 };
 
 struct FakeResponse {
@@ -98,6 +104,9 @@ class FakeHttpServer {
   void Enqueue(FakeResponse response);
   void SetDefault(FakeResponse response);
   void SetHandler(Handler handler);
+
+  // Releases chunks held on `gate` (now and in the future).
+  void OpenGate(const std::string& gate);
 
   std::vector<RecordedRequest> requests() const;
   size_t request_count() const;
