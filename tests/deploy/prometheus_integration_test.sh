@@ -43,7 +43,7 @@ trap cleanup EXIT
 "$server_bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 >"$tmp/server.out" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
-  grep -q "listening on" "$tmp/server.out" && break
+  grep -qs "listening on" "$tmp/server.out" && break
   sleep 0.1
 done
 line=$(grep "listening on" "$tmp/server.out") || { cat "$tmp/server.out"; exit 1; }
