@@ -1,0 +1,112 @@
+#include "samplers/http/http_config.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "samplers/http/url.h"
+
+namespace ptc::http {
+namespace {
+
+std::chrono::milliseconds Ms(uint32_t value, std::chrono::milliseconds fallback) {
+  return value == 0 ? fallback : std::chrono::milliseconds(value);
+}
+
+constexpr uint32_t kMaxAttemptsLimit = 20;
+
+}  // namespace
+
+absl::StatusOr<ClientOptions> ClientOptionsFromConfig(const v1::HttpConfig& config,
+                                                      const std::string& default_endpoint) {
+  ClientOptions options;
+  for (int i = 0; i < config.endpoints_size(); ++i) {
+    const std::string& endpoint = config.endpoints(i);
+    if (absl::StatusOr<Url> url = ParseUrl(endpoint); !url.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("http.endpoints[", i, "] \"", endpoint, "\": ", url.status().message()));
+    }
+    options.endpoints.push_back(endpoint);
+  }
+  if (options.endpoints.empty()) {
+    if (default_endpoint.empty()) {
+      return absl::InvalidArgumentError("http.endpoints: at least one endpoint is required");
+    }
+    options.endpoints.push_back(default_endpoint);
+  }
+  if (config.max_connections_per_endpoint() != 0) {
+    options.max_connections_per_endpoint = config.max_connections_per_endpoint();
+  }
+  options.ca_file = config.ca_file();
+  if (!options.ca_file.empty() && !std::ifstream(options.ca_file).good()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http.ca_file \"", options.ca_file, "\" cannot be read"));
+  }
+  options.verify_peer = !config.insecure_skip_verify();
+  const Timeouts defaults;
+  options.timeouts.connect = Ms(config.connect_timeout_ms(), defaults.connect);
+  options.timeouts.first_byte = Ms(config.first_byte_timeout_ms(), defaults.first_byte);
+  options.timeouts.idle = Ms(config.idle_timeout_ms(), defaults.idle);
+  options.timeouts.total = Ms(config.total_timeout_ms(), defaults.total);
+  return options;
+}
+
+absl::StatusOr<RetryOptions> RetryOptionsFromConfig(const v1::HttpConfig& config) {
+  RetryOptions retry;
+  const v1::RetryConfig& c = config.retry();
+  if (c.max_attempts() > kMaxAttemptsLimit) {
+    return absl::InvalidArgumentError(absl::StrCat("http.retry.max_attempts must be at most ",
+                                                   kMaxAttemptsLimit, ", got ", c.max_attempts()));
+  }
+  if (c.max_attempts() != 0) retry.max_attempts = c.max_attempts();
+  retry.initial_backoff = Ms(c.initial_backoff_ms(), retry.initial_backoff);
+  retry.max_backoff = Ms(c.max_backoff_ms(), retry.max_backoff);
+  if (retry.initial_backoff > retry.max_backoff) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http.retry.initial_backoff_ms (", retry.initial_backoff.count(),
+                     ") exceeds http.retry.max_backoff_ms (", retry.max_backoff.count(), ")"));
+  }
+  return retry;
+}
+
+absl::StatusOr<std::string> ReadApiKey(const v1::HttpConfig& config) {
+  if (!config.api_key_env().empty() && !config.api_key_file().empty()) {
+    return absl::InvalidArgumentError("set only one of http.api_key_env and http.api_key_file");
+  }
+  if (!config.api_key_env().empty()) {
+    const char* value = std::getenv(config.api_key_env().c_str());
+    if (value == nullptr || *value == '\0') {
+      return absl::FailedPreconditionError(
+          absl::StrCat("http.api_key_env: the environment variable ", config.api_key_env(),
+                       " is not set or empty"));
+    }
+    return std::string(value);
+  }
+  if (!config.api_key_file().empty()) {
+    std::ifstream in(config.api_key_file(), std::ios::binary);
+    if (!in) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("http.api_key_file: cannot read \"", config.api_key_file(), "\""));
+    }
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    std::string key = contents.str();
+    while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
+    if (key.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("http.api_key_file: \"", config.api_key_file(), "\" is empty"));
+    }
+    return key;
+  }
+  return std::string();
+}
+
+void ApplyCapabilityOverrides(const v1::CapabilityOverrides& overrides, BackendCapabilities& caps) {
+  if (overrides.has_native_n()) caps.native_n = overrides.native_n();
+  if (overrides.has_logprobs()) caps.logprobs = overrides.logprobs();
+  if (overrides.has_temperature()) caps.temperature = overrides.temperature();
+  if (overrides.has_streaming()) caps.streaming = overrides.streaming();
+}
+
+}  // namespace ptc::http
