@@ -1,5 +1,7 @@
 #include "samplers/openai/openai_options.h"
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
@@ -84,11 +86,19 @@ absl::StatusOr<OpenAiOptions> OpenAiOptionsFromConfig(const Config& config) {
     if (!(config.min_p() >= 0 && config.min_p() <= 1)) return Bad("min_p", "must be in [0, 1]");
     o.min_p = config.min_p();
   }
+  if (config.stop_size() > kMaxStop) {
+    return Bad("stop", absl::StrCat(config.stop_size(), " sequences; at most ", kMaxStop));
+  }
+  for (int i = 0; i < config.stop_size(); ++i) {
+    if (config.stop(i).empty()) return Bad("stop", absl::StrCat("stop[", i, "] is empty"));
+    o.stop.push_back(config.stop(i));
+  }
   o.capabilities = FlavorCapabilities(o.flavor, o.thinking_switch);
   for (const auto& [name, value] : config.http().headers()) {
     if (name.empty()) return Bad("http.headers", "a header name is empty");
     o.extra_headers.emplace_back(name, value);
   }
+  std::sort(o.extra_headers.begin(), o.extra_headers.end());  // the map's order is unspecified
   return o;
 }
 

@@ -17,6 +17,8 @@ namespace ptc::openai {
 
 using Flavor = v1::OpenAiBackendConfig::Flavor;
 
+inline constexpr int kMaxStop = 4;  // the API's limit
+
 struct OpenAiOptions {
   Flavor flavor = v1::OpenAiBackendConfig::OPENAI;
   std::string default_model;
@@ -30,6 +32,7 @@ struct OpenAiOptions {
   bool split_think_tags = true;
   std::optional<uint32_t> top_k;  // VLLM / SGLANG only
   std::optional<float> min_p;     // VLLM / SGLANG only
+  std::vector<std::string> stop;  // stop sequences, at most kMaxStop
   BackendCapabilities capabilities;
 };
 

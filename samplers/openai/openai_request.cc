@@ -107,6 +107,7 @@ absl::StatusOr<std::string> BuildChatCompletionBody(const OpenAiOptions& options
     body[options.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
         spec.max_tokens;
   }
+  if (!options.stop.empty()) body["stop"] = options.stop;
   if (spec.top_logprobs > 0) {
     body["logprobs"] = true;
     body["top_logprobs"] = spec.top_logprobs;

@@ -18,9 +18,10 @@ inline constexpr uint32_t kMaxTopLogprobs = 20;
 //   model, messages, n (when > 1), stream + stream_options.include_usage (when streaming), seed
 //   (the spec's seed as a signed 64-bit value: the server's choice i then uses seed + i, as
 //   ptc's plan numbers the chains of a group), temperature, top_p, max_tokens or
-//   max_completion_tokens (when spec.max_tokens > 0), logprobs + top_logprobs (when
-//   spec.top_logprobs > 0), reasoning_effort (OPENAI), chat_template_kwargs.enable_thinking
-//   (VLLM/SGLANG with thinking_switch), top_k / min_p (VLLM/SGLANG, from the config).
+//   max_completion_tokens (when spec.max_tokens > 0), stop (from the config), logprobs +
+//   top_logprobs (when spec.top_logprobs > 0), reasoning_effort (OPENAI),
+//   chat_template_kwargs.enable_thinking (VLLM/SGLANG with thinking_switch), top_k / min_p
+//   (VLLM/SGLANG, from the config).
 // INVALID_ARGUMENT naming the ChainSpec field when the spec asks for what the backend cannot do
 // (capabilities as configured): logprobs without logprobs, a thinking budget without a thinking
 // style, a reasoning effort on a backend that takes none, temperature where it is refused.

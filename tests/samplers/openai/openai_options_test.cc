@@ -56,6 +56,12 @@ TEST(OpenAiOptionsTest, ErrorsNameTheField) {
   c.set_top_k(0);
   EXPECT_THAT(OpenAiOptionsFromConfig(c).status().message(), HasSubstr("top_k"));
   c.clear_top_k();
+  for (int i = 0; i < 5; ++i) c.add_stop("END");
+  EXPECT_THAT(OpenAiOptionsFromConfig(c).status().message(), HasSubstr("stop"));
+  c.clear_stop();
+  c.add_stop("");
+  EXPECT_THAT(OpenAiOptionsFromConfig(c).status().message(), HasSubstr("stop[0]"));
+  c.clear_stop();
   c.set_flavor(static_cast<Config::Flavor>(42));
   EXPECT_THAT(OpenAiOptionsFromConfig(c).status().message(), HasSubstr("flavor"));
 }

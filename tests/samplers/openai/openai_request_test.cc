@@ -80,6 +80,12 @@ TEST(OpenAiRequestTest, SamplingFieldsNAndLogprobs) {
   EXPECT_EQ(b["seed"].get<int64_t>(), -1);
 }
 
+TEST(OpenAiRequestTest, StopSequencesFromTheConfig) {
+  OpenAiOptions o = Options(Config::OPENAI);
+  o.stop = {"</answer>", "\n\nQ:"};
+  EXPECT_EQ(Body(o, Spec())["stop"], Json::array({"</answer>", "\n\nQ:"}));
+}
+
 TEST(OpenAiRequestTest, MaxTokensFieldFollowsTheConfig) {
   ChainSpec s = Spec();
   s.max_tokens = 64;
