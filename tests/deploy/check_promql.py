@@ -135,7 +135,7 @@ def main():
 
     data, alerts = rule_exprs(args.src)
     data = dashboard_exprs(args.src) + data
-    expected_rules = sum(1 for _, e in data if "recorded series" in _) + len(alerts)
+    expected_rules = sum(1 for where, _ in data if "recorded series" in where) + len(alerts)
     if loaded != expected_rules:
         print(f"FAIL Prometheus loaded {loaded} rules, the rule files have {expected_rules}")
         failures += 1
