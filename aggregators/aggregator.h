@@ -20,11 +20,25 @@
 
 namespace ptc {
 
+// What a strategy selects from: the tally of the chains that count, and those chains' records
+// (plan index, status, answer and whether it parsed, finish reason, token usage, and confidence
+// statistics when the strategy wanted log-probabilities). After an early stop only the plan-order
+// prefix the stop rule saw counts; `chains` holds exactly the counted chains, in plan order, and
+// `tally` the parseable answers among them. The pointers are valid during Select only.
+struct SelectionInput {
+  const Tally& tally;
+  std::vector<const v1::ChainRecord*> chains;
+};
+
 struct Selection {
   bool answered = false;  // false when no chain gave a parseable answer
   std::string answer;
   double confidence = 0;                  // the winner's share of the selecting weight
   std::vector<v1::Candidate> candidates;  // in the strategy's ranking order
+  std::string rule;                       // how it decided, for SolveResponse.selection_rule
+  // The vote weight of each of input.chains (same order); 0 for a chain that did not vote. Empty
+  // means one vote for each parseable chain.
+  std::vector<double> chain_weights;
 };
 
 class Aggregator {
@@ -32,9 +46,11 @@ class Aggregator {
   virtual ~Aggregator() = default;
   // The strategy's short name, used in responses and metric labels (bounded set).
   virtual std::string name() const = 0;
-  // Whether chains should carry log-probabilities for this strategy.
+  // Whether chains should carry log-probabilities (and confidence statistics) for this strategy.
   virtual bool wants_logprobs() const { return false; }
-  virtual Selection Select(const Tally& tally) const = 0;
+  // The group window for the chains' confidence statistics, when wants_logprobs().
+  virtual uint32_t confidence_window() const { return 2048; }
+  virtual Selection Select(const SelectionInput& input) const = 0;
 };
 
 using AggregatorRegistry = MessagePluginRegistry<Aggregator>;

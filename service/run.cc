@@ -1,31 +1,44 @@
 #include "service/run.h"
 
+#include "aggregators/confidence/confidence_tracker.h"
 #include "boost/asio/post.hpp"
 #include "common/status_macros.h"
 
 namespace ptc {
 
-// Forwards one chain's reports to the Run's strand, stamping times where they happen.
+// Forwards one chain's reports to the Run's strand, stamping times where they happen. When the
+// strategy wants log-probabilities it also folds each delta into the chain's ConfidenceTracker
+// here, on the backend's thread (a chain's calls never overlap), so deltas are not posted one by
+// one; the statistics travel with OnDone.
 class Run::Observer : public ChainObserver {
  public:
-  Observer(std::shared_ptr<Run> run, uint32_t index) : run_(std::move(run)), index_(index) {}
+  Observer(std::shared_ptr<Run> run, uint32_t index, uint32_t confidence_window)
+      : run_(std::move(run)), index_(index) {
+    if (confidence_window > 0) confidence_.emplace(confidence_window);
+  }
 
   void OnDelta(const ChainDelta& delta) override {
     if (!first_token_ && delta.tokens > 0) first_token_ = Clock::now();
+    if (confidence_) confidence_->Add(delta);
   }
 
   void OnDone(ChainResult result) override {
     const Clock::time_point end = Clock::now();
     auto run = std::move(run_);
+    std::optional<v1::ChainConfidence> stats;
+    if (confidence_) stats = confidence_->Stats();
     boost::asio::post(run->strand_,
-                      [run, index = index_, result = std::move(result), first = first_token_,
-                       end]() mutable { run->OnChainDone(index, std::move(result), first, end); });
+                      [run, index = index_, result = std::move(result), first = first_token_, end,
+                       stats = std::move(stats)]() mutable {
+                        run->OnChainDone(index, std::move(result), first, end, std::move(stats));
+                      });
   }
 
  private:
   std::shared_ptr<Run> run_;
   const uint32_t index_;
   std::optional<Clock::time_point> first_token_;
+  std::optional<ConfidenceTracker> confidence_;
 };
 
 namespace {
@@ -131,8 +144,11 @@ void Run::LaunchUpTo(size_t count) {
     ChainState& state = chains_.emplace_back();
     state.started = Clock::now();
     ctx_.metrics.ChainLaunched();
-    state.handle =
-        pc.backend->Start(pc.spec, std::make_shared<Observer>(shared_from_this(), pc.spec.index));
+    state.handle = pc.backend->Start(
+        pc.spec,
+        std::make_shared<Observer>(
+            shared_from_this(), pc.spec.index,
+            plan_.aggregator->wants_logprobs() ? plan_.aggregator->confidence_window() : 0));
     rec->set_started_at_s(SecondsSinceStart(state.started));
     if (events_) {
       v1::SolveEvent e;
@@ -149,7 +165,8 @@ void Run::LaunchUpTo(size_t count) {
 }
 
 void Run::OnChainDone(uint32_t index, ChainResult result,
-                      std::optional<Clock::time_point> first_token, Clock::time_point end) {
+                      std::optional<Clock::time_point> first_token, Clock::time_point end,
+                      std::optional<v1::ChainConfidence> confidence) {
   ChainState& state = chains_[index];
   if (state.done) return;
   state.done = true;
@@ -167,7 +184,12 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
   }
   const double cost = ctx_.prices.Cost(pc.backend_name, pc.spec.model, result.usage);
   rec->set_cost_usd(cost);
-  if (result.mean_token_confidence) rec->set_mean_token_confidence(*result.mean_token_confidence);
+  if (confidence) {
+    rec->set_mean_token_confidence(confidence->mean_token());
+    *rec->mutable_confidence() = std::move(*confidence);
+  } else if (result.mean_token_confidence) {
+    rec->set_mean_token_confidence(*result.mean_token_confidence);
+  }
   if (!result.error.ok()) rec->set_error(std::string(result.error.message()));
   if (include_text_) {
     rec->set_text(result.text);
@@ -194,7 +216,6 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
     }
     case ChainStatus::kFailed:
       ledger->set_chains_failed(ledger->chains_failed() + 1);
-      ctx_.metrics.BackendError(pc.backend_name, result.error);
       break;
     case ChainStatus::kCancelled:
       ledger->set_chains_cancelled(ledger->chains_cancelled() + 1);
@@ -299,7 +320,20 @@ void Run::RecordSavings() {
 void Run::Finish() {
   if (finished_run_) return;
   finished_run_ = true;
-  Selection s = plan_.aggregator->Select(response_.stop().stopped_early() ? prefix_tally_ : tally_);
+  // After an early stop only the plan-order prefix the stop rule saw counts.
+  const bool prefix_only = response_.stop().stopped_early();
+  SelectionInput input{prefix_only ? prefix_tally_ : tally_, {}};
+  const size_t counted = prefix_only ? prefix_ : chains_.size();
+  input.chains.reserve(counted);
+  for (size_t i = 0; i < counted; ++i) input.chains.push_back(&response_.chains(i));
+  Selection s = plan_.aggregator->Select(input);
+  for (size_t i = 0; i < counted; ++i) {
+    const v1::ChainRecord& r = response_.chains(i);
+    const bool votes = r.status() == v1::CHAIN_STATUS_OK && r.parseable();
+    response_.mutable_chains(i)->set_vote_weight(s.chain_weights.empty() ? (votes ? 1.0 : 0.0)
+                                                                         : s.chain_weights[i]);
+  }
+  response_.set_selection_rule(s.rule);
   response_.set_strategy(strategy_);
   response_.set_request_id(request_id_);
   response_.set_unparseable_chains(tally_.unparseable());
@@ -315,9 +349,8 @@ void Run::Finish() {
     response_.set_reference_answer(plan_.reference);
     const bool correct = s.answered && plan_.extractor->Matches(s.answer, plan_.reference);
     response_.set_correct(correct);
-    if (!cancelled_) ctx_.metrics.Graded(strategy_, experiment_, plan_.planned, correct);
+    if (!cancelled_) ctx_.metrics.Graded(strategy_, experiment_, correct);
   }
-  ctx_.metrics.RunFinished(experiment_, response_);
   ctx_.metrics.RequestFinished(strategy_, cancelled_ ? "CANCELLED" : "OK", seconds);
   events_ = nullptr;
   DoneCallback done = std::move(done_);

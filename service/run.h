@@ -76,8 +76,10 @@ class Run : public std::enable_shared_from_this<Run> {
   void LaunchUpTo(size_t count);  // launches plan chains [launched, count)
   void CheckStop();
   void RecordSavings();
+  // `confidence`: the chain's statistics when the strategy wants log-probabilities and some
+  // token carried them.
   void OnChainDone(uint32_t index, ChainResult result, std::optional<Clock::time_point> first_token,
-                   Clock::time_point end);
+                   Clock::time_point end, std::optional<v1::ChainConfidence> confidence);
   void Finish();
   void Emit(v1::SolveEvent event);
   double SecondsSinceStart(Clock::time_point t) const;

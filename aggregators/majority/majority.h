@@ -12,7 +12,7 @@ class MajorityAggregator : public Aggregator {
  public:
   static absl::StatusOr<std::unique_ptr<Aggregator>> Create(const v1::MajorityVote& config);
   std::string name() const override { return "majority"; }
-  Selection Select(const Tally& tally) const override;
+  Selection Select(const SelectionInput& input) const override;
 };
 
 }  // namespace ptc

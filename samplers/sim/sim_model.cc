@@ -260,9 +260,21 @@ ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const 
   plan.ttft_s = c.time_to_first_token_s() * LogNormalFactor(0.3, rng);
   plan.token_interval_s = 1.0 / c.tokens_per_second();
   std::normal_distribution<double> noise(0, 0.25);
-  plan.confidence =
-      std::max(0.1, 2.0 + (plan.correct ? 0.5 : -0.5) * c.confidence_gap() + noise(rng));
+  const double gap = c.confidence_gap();
+  plan.confidence = std::max(0.5, 2.0 + (plan.correct ? 0.05 : -0.05) * gap + noise(rng));
   plan.text_seed = rng();
+  // The low-confidence stretch, from its own generator (see the header).
+  std::mt19937_64 dip_rng(MixSeed(plan.text_seed, 0xd1f));
+  const bool dip = Uniform(dip_rng) < (plan.correct ? 0.4 : 0.8);
+  const double depth = plan.correct ? 0.3 + 0.7 * Uniform(dip_rng) : 0.5 + Uniform(dip_rng);
+  const double length = 0.1 + 0.1 * Uniform(dip_rng);
+  const double where = Uniform(dip_rng);
+  if (dip && gap > 0) {
+    plan.dip_tokens = std::max<uint32_t>(1, static_cast<uint32_t>(length * plan.body_tokens));
+    plan.dip_start = static_cast<uint32_t>(where * (plan.body_tokens - plan.dip_tokens + 1));
+    plan.dip_start = std::min(plan.dip_start, plan.body_tokens - plan.dip_tokens);
+    plan.dip_depth = 1.5 * gap * depth;
+  }
   return plan;
 }
 
@@ -287,7 +299,10 @@ uint32_t ChainTextGenerator::NextBody(uint32_t tokens, std::string* text,
     word_pos_ = end + 1;
     // Token confidence C = -mean(top-k logprobs); drawn whether or not logprobs are wanted, so
     // the text does not depend on that choice. The top-k spread linearly around C.
-    const double conf = std::max(0.05, plan_.confidence + token_noise(rng_));
+    const uint32_t pos = written_ + t;
+    const bool in_dip = pos >= plan_.dip_start && pos - plan_.dip_start < plan_.dip_tokens;
+    const double conf =
+        std::max(0.05, plan_.confidence + token_noise(rng_) - (in_dip ? plan_.dip_depth : 0));
     confidence_sum_ += conf;
     if (top_k_ > 0) {
       for (uint32_t j = 1; j <= top_k_; ++j) {

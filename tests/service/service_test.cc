@@ -427,6 +427,124 @@ TEST_F(ServiceTest, InvalidRequestsNameTheField) {
   EXPECT_EQ(server_->metrics().chains_in_flight(), 0);
 }
 
+TEST_F(ServiceTest, ConfidenceStrategiesExplainThemselves) {
+  v1::SolveRequest req = Request("fast", 16);
+  req.mutable_aggregation()->mutable_weighted()->set_window_tokens(64);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.strategy(), "weighted");
+  EXPECT_THAT(r.selection_rule(), HasSubstr("weighted by lowest_group confidence (window 64"));
+  double chain_weight = 0;
+  for (const auto& c : r.chains()) {
+    ASSERT_TRUE(c.has_confidence()) << c.index();
+    EXPECT_EQ(c.confidence().window_tokens(), 64u);
+    EXPECT_GT(c.confidence().tokens(), 0u);
+    EXPECT_LE(c.confidence().lowest_group(), c.confidence().bottom_10() + 1e-9);
+    EXPECT_LE(c.confidence().lowest_group(), c.confidence().mean_token() + 1e-9);
+    EXPECT_NEAR(c.mean_token_confidence(), c.confidence().mean_token(), 1e-9);
+    if (c.parseable()) {
+      EXPECT_DOUBLE_EQ(c.vote_weight(), c.confidence().lowest_group());
+    } else {
+      EXPECT_EQ(c.vote_weight(), 0);
+    }
+    chain_weight += c.vote_weight();
+  }
+  ASSERT_FALSE(r.candidates().empty());
+  double candidate_weight = 0;
+  for (const auto& c : r.candidates()) candidate_weight += c.weight();
+  EXPECT_NEAR(candidate_weight, chain_weight, 1e-9);
+  EXPECT_EQ(r.answer(), r.candidates(0).answer());
+  EXPECT_DOUBLE_EQ(r.confidence(), r.candidates(0).score());
+  EXPECT_NEAR(r.candidates(0).score(), r.candidates(0).weight() / candidate_weight, 1e-12);
+
+  // Majority asks for no log-probabilities and gives every parseable chain one vote.
+  v1::SolveResponse m;
+  ASSERT_TRUE(Solve(Request("fast", 16), &m).ok());
+  EXPECT_THAT(m.selection_rule(), HasSubstr("majority"));
+  for (const auto& c : m.chains()) {
+    EXPECT_FALSE(c.has_confidence());
+    EXPECT_EQ(c.vote_weight(), c.parseable() ? 1.0 : 0.0);
+  }
+  EXPECT_DOUBLE_EQ(m.candidates(0).weight(), m.candidates(0).votes());
+}
+
+TEST_F(ServiceTest, FilteredKeepsTheMostConfidentChains) {
+  v1::SolveRequest req = Request("fast", 16);
+  req.mutable_aggregation()->mutable_filtered()->set_keep_percent(50);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.strategy(), "filtered");
+  uint32_t voters = 0, kept = 0;
+  double lowest_kept = 1e9, highest_dropped = 0;
+  for (const auto& c : r.chains()) {
+    if (!c.parseable()) continue;
+    ++voters;
+    // The default measure: lowest group, here the whole chain (shorter than 2048 tokens).
+    const double v = c.confidence().lowest_group();
+    if (c.vote_weight() > 0) {
+      ++kept;
+      lowest_kept = std::min(lowest_kept, v);
+    } else {
+      highest_dropped = std::max(highest_dropped, v);
+    }
+  }
+  EXPECT_EQ(kept, (voters + 1) / 2);
+  EXPECT_GE(lowest_kept, highest_dropped);
+  EXPECT_THAT(r.selection_rule(), HasSubstr(absl::StrCat("kept the ", kept, " of ", voters)));
+  uint32_t votes = 0;
+  for (const auto& c : r.candidates()) votes += c.votes();
+  EXPECT_EQ(votes, kept);
+}
+
+TEST_F(ServiceTest, ConfidenceAggregationFieldsAreValidated) {
+  const std::vector<BadRequest> cases = {
+      {"keep_percent above 100",
+       [](auto* r) { r->mutable_aggregation()->mutable_filtered()->set_keep_percent(120); },
+       "aggregation.filtered.keep_percent"},
+      {"negative keep_percent",
+       [](auto* r) { r->mutable_aggregation()->mutable_filtered()->set_keep_percent(-5); },
+       "aggregation.filtered.keep_percent"},
+      {"window too large",
+       [](auto* r) { r->mutable_aggregation()->mutable_weighted()->set_window_tokens(1 << 20); },
+       "aggregation.weighted.window_tokens"},
+  };
+  for (const BadRequest& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::SolveRequest req = Request("fast", 8);
+    c.mutate(&req);
+    v1::SolveResponse r;
+    grpc::Status s = Solve(req, &r);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(std::string(c.field) + ":"));
+  }
+}
+
+TEST_F(ServiceTest, AfterAnEarlyStopOnlyThePrefixVotesWithItsWeights) {
+  // As in StopDecisionComesBeforeTheCancelledChainsAndTheFinalAnswer: Adaptive-Consistency stops
+  // after the first 4 chains in plan order; the weighted vote counts exactly those.
+  v1::SolveRequest req = Unanimous(Request("fast", 8));
+  auto* slow = req.add_sampling();
+  *slow = req.sampling(0);
+  slow->set_backend("slow");
+  slow->set_n(24);
+  req.mutable_stop()->mutable_adaptive_consistency();
+  req.mutable_launch()->mutable_all_at_once();
+  req.mutable_aggregation()->mutable_weighted();
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  ASSERT_TRUE(r.stop().stopped_early());
+  ASSERT_EQ(r.stop().after_chains(), 4u);
+  for (const auto& c : r.chains()) {
+    if (c.index() < 4) {
+      EXPECT_GT(c.vote_weight(), 0) << c.index();
+    } else {
+      EXPECT_EQ(c.vote_weight(), 0) << c.index();
+    }
+  }
+  ASSERT_EQ(r.candidates_size(), 1);
+  EXPECT_EQ(r.candidates(0).votes(), 4u);
+}
+
 TEST_F(ServiceTest, OversizedMessageIsRefusedAndTheServerGoesOn) {
   v1::SolveRequest req = Request("fast", 1);
   req.mutable_messages(0)->set_content(std::string(3 << 20, 'x'));

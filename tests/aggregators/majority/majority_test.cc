@@ -23,7 +23,7 @@ TEST(MajorityTest, MostVotesWinsWithItsShareAsConfidence) {
   Tally t;
   for (uint32_t i = 0; i < 5; ++i) t.Add(i, i < 3 ? "B" : "C");
   t.AddUnparseable();
-  Selection s = Majority()->Select(t);
+  Selection s = Majority()->Select(SelectionInput{t, {}});
   ASSERT_TRUE(s.answered);
   EXPECT_EQ(s.answer, "B");
   EXPECT_DOUBLE_EQ(s.confidence, 3.0 / 5.0);  // share of parseable votes
@@ -38,7 +38,7 @@ TEST(MajorityTest, TieBreakIsTheEarliestChainsAnswer) {
   t.Add(0, "D");
   t.Add(1, "A");
   t.Add(2, "D");
-  Selection s = Majority()->Select(t);
+  Selection s = Majority()->Select(SelectionInput{t, {}});
   EXPECT_EQ(s.answer, "D");  // chain 0 said D
   EXPECT_DOUBLE_EQ(s.confidence, 0.5);
 }
@@ -47,7 +47,7 @@ TEST(MajorityTest, UnparseableNeverWins) {
   Tally t;
   for (int i = 0; i < 10; ++i) t.AddUnparseable();
   t.Add(10, "C");
-  Selection s = Majority()->Select(t);
+  Selection s = Majority()->Select(SelectionInput{t, {}});
   EXPECT_EQ(s.answer, "C");
   EXPECT_DOUBLE_EQ(s.confidence, 1.0);
 }
@@ -55,7 +55,7 @@ TEST(MajorityTest, UnparseableNeverWins) {
 TEST(MajorityTest, NoParseableAnswerMeansNoAnswer) {
   Tally t;
   t.AddUnparseable();
-  Selection s = Majority()->Select(t);
+  Selection s = Majority()->Select(SelectionInput{t, {}});
   EXPECT_FALSE(s.answered);
   EXPECT_TRUE(s.answer.empty());
   EXPECT_TRUE(s.candidates.empty());
