@@ -3,6 +3,8 @@
 #include <chrono>
 #include <deque>
 #include <memory>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -18,22 +20,16 @@ namespace {
 constexpr int kMaxRepeats = 1000;
 constexpr size_t kMaxRequestIdBytes = 200;
 
-// One Solve call: owned by the runner until issued, by gRPC's callback until it completes, then
-// by the runner again.
+// One Solve call: owned by RunSolveCalls until issued, by gRPC's callback until it completes,
+// then by RunSolveCalls again.
 struct Call {
   grpc::ClientContext context;
   v1::SolveRequest request;
-  v1::SolveResponse response;
-  grpc::Status status;
-  size_t n_index = 0;  // into options.ns
-  size_t slot = 0;     // into EvalResults::by_n[n_index]
-  int question = 0;
-  int repeat = 0;
+  CallOutcome outcome;
   absl::Time start;
-  absl::Time end;
 };
 
-// What the callbacks share with the runner's thread.
+// What the callbacks share with the calling thread.
 struct Completions {
   absl::Mutex mu;
   std::deque<Call*> done ABSL_GUARDED_BY(mu);
@@ -55,12 +51,14 @@ absl::Status ValidateOptions(const std::vector<McqQuestion>& questions, const Ev
   return absl::OkStatus();
 }
 
-RequestResult ToResult(const Call& call, uint32_t n) {
+}  // namespace
+
+RequestResult ToRequestResult(const CallOutcome& call, int question, int repeat, uint32_t n) {
   RequestResult r;
-  r.question = call.question;
-  r.repeat = call.repeat;
+  r.question = question;
+  r.repeat = repeat;
   r.n = n;
-  r.latency_s = absl::ToDoubleSeconds(call.end - call.start);
+  r.latency_s = call.latency_s;
   if (!call.status.ok()) {
     // absl::StatusCode and grpc::StatusCode share their numbering.
     r.error = absl::StrCat(
@@ -82,7 +80,56 @@ RequestResult ToResult(const Call& call, uint32_t n) {
   return r;
 }
 
-}  // namespace
+size_t RunSolveCalls(v1::Orchestrator::StubInterface::async_interface& async, size_t count,
+                     const std::function<v1::SolveRequest(size_t)>& make, int max_in_flight,
+                     absl::Duration timeout, const std::atomic<bool>* cancel,
+                     const std::function<void(CallOutcome&)>& done) {
+  Completions completions;
+  std::set<Call*> in_flight;  // owned; only this thread touches the set
+  size_t issued = 0;
+  bool cancelling = false;
+  while (true) {
+    if (!cancelling && cancel != nullptr && cancel->load()) {
+      cancelling = true;
+      for (Call* c : in_flight) c->context.TryCancel();
+    }
+    while (!cancelling && issued < count && static_cast<int>(in_flight.size()) < max_in_flight) {
+      auto call = std::make_unique<Call>();
+      call->outcome.index = issued;
+      call->request = make(issued);
+      call->context.set_deadline(std::chrono::system_clock::now() +
+                                 absl::ToChronoMilliseconds(timeout));
+      call->start = absl::Now();
+      Call* raw = call.release();
+      in_flight.insert(raw);
+      async.Solve(&raw->context, &raw->request, &raw->outcome.response,
+                  [raw, &completions](grpc::Status status) {
+                    raw->outcome.status = std::move(status);
+                    raw->outcome.latency_s = absl::ToDoubleSeconds(absl::Now() - raw->start);
+                    absl::MutexLock lock(&completions.mu);
+                    completions.done.push_back(raw);
+                  });
+      ++issued;
+    }
+    if (in_flight.empty()) break;
+    std::deque<Call*> finished;
+    {
+      absl::MutexLock lock(&completions.mu);
+      completions.mu.AwaitWithTimeout(
+          absl::Condition(
+              +[](std::deque<Call*>* d) { return !d->empty(); }, &completions.done),
+          absl::Milliseconds(100));
+      finished.swap(completions.done);
+    }
+    for (Call* raw : finished) {
+      std::unique_ptr<Call> call(raw);
+      in_flight.erase(raw);
+      call->outcome.cancelled = cancelling;
+      done(call->outcome);
+    }
+  }
+  return issued;
+}
 
 uint64_t QuestionSeed(uint64_t base_seed, int question, int repeat) {
   return sim::MixSeed(
@@ -92,22 +139,31 @@ uint64_t QuestionSeed(uint64_t base_seed, int question, int repeat) {
 v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, int repeat,
                               uint32_t n, const EvalOptions& options) {
   const uint64_t seed = QuestionSeed(options.base_seed, question_index, repeat);
-  const McqPrompt prompt = FormatMcqPrompt(question, seed);
+  const McqPrompt prompt = FormatMcqPrompt(question, seed, options.prompt_template);
   v1::SolveRequest req;
   v1::Message* m = req.add_messages();
   m->set_role(v1::Message::ROLE_USER);
   m->set_content(prompt.text);
-  req.mutable_answer_format()->mutable_multiple_choice()->set_letters(prompt.letters);
+  if (question.numeric) {
+    req.mutable_answer_format()->mutable_number();
+  } else {
+    req.mutable_answer_format()->mutable_multiple_choice()->set_letters(prompt.letters);
+  }
   v1::SamplingGroup* g = req.add_sampling();
   g->set_backend(options.backend);
   g->set_model(options.model);
   g->set_n(n);
   g->set_max_tokens(options.max_tokens);
   g->set_seed(seed);
-  req.mutable_aggregation()->mutable_majority();
+  g->set_thinking_budget(options.thinking_budget);
+  *req.mutable_aggregation() = options.aggregation;
+  if (options.aggregation.strategy_case() == v1::Aggregation::STRATEGY_NOT_SET) {
+    req.mutable_aggregation()->mutable_majority();
+  }
   *req.mutable_stop() = options.stop;
   *req.mutable_launch() = options.launch;
-  req.set_reference_answer(std::string(1, prompt.correct_letter));
+  req.set_reference_answer(question.numeric ? question.correct_answer
+                                            : std::string(1, prompt.correct_letter));
   req.set_experiment(options.experiment);
   std::string id = absl::StrCat(question.id, "/r", repeat, "/n", n);
   if (id.size() > kMaxRequestIdBytes) id = absl::StrCat("q", question_index, "/r", repeat, "/n", n);
@@ -128,55 +184,29 @@ absl::StatusOr<EvalResults> RunEval(v1::Orchestrator::StubInterface& stub,
   EvalResults results;
   results.by_n.assign(options.ns.size(), std::vector<RequestResult>(per_n));
   std::vector<size_t> remaining(options.ns.size(), per_n);
-
-  Completions completions;
-  size_t issued = 0, finished = 0;
-  int in_flight = 0;
-  while (finished < total) {
-    // Fill the window. Requests go out N by N, then question by question, then repeat by repeat.
-    while (issued < total && in_flight < options.max_in_flight) {
-      auto call = std::make_unique<Call>();
-      call->n_index = issued / per_n;
-      call->slot = issued % per_n;
-      call->question = static_cast<int>(call->slot / options.repeats);
-      call->repeat = static_cast<int>(call->slot % options.repeats);
-      call->request = BuildRequest(questions[call->question], call->question, call->repeat,
-                                   options.ns[call->n_index], options);
-      call->context.set_deadline(std::chrono::system_clock::now() +
-                                 absl::ToChronoMilliseconds(options.timeout));
-      call->start = absl::Now();
-      Call* raw = call.release();
-      async->Solve(&raw->context, &raw->request, &raw->response,
-                   [raw, &completions](grpc::Status status) {
-                     raw->status = std::move(status);
-                     raw->end = absl::Now();
-                     absl::MutexLock lock(&completions.mu);
-                     completions.done.push_back(raw);
-                   });
-      ++issued;
-      ++in_flight;
-    }
-
-    std::deque<Call*> done;
-    {
-      absl::MutexLock lock(&completions.mu);
-      completions.mu.Await(absl::Condition(
-          +[](std::deque<Call*>* d) { return !d->empty(); }, &completions.done));
-      done.swap(completions.done);
-    }
-    for (Call* raw : done) {
-      std::unique_ptr<Call> call(raw);
-      --in_flight;
-      ++finished;
-      const uint32_t n = options.ns[call->n_index];
-      RequestResult r = ToResult(*call, n);
-      if (!r.ok && results.errors++ == 0) results.first_error = r.error;
-      results.by_n[call->n_index][call->slot] = std::move(r);
-      if (--remaining[call->n_index] == 0 && options.on_n_done) {
-        options.on_n_done(n, results.by_n[call->n_index]);
-      }
-    }
-  }
+  // Requests go out N by N, then question by question, then repeat by repeat.
+  auto where = [&](size_t i) {
+    const size_t slot = i % per_n;
+    return std::make_tuple(i / per_n, slot, static_cast<int>(slot / options.repeats),
+                           static_cast<int>(slot % options.repeats));
+  };
+  RunSolveCalls(
+      *async, total,
+      [&](size_t i) {
+        auto [n_index, slot, q, r] = where(i);
+        return BuildRequest(questions[q], q, r, options.ns[n_index], options);
+      },
+      options.max_in_flight, options.timeout, /*cancel=*/nullptr,
+      [&](CallOutcome& outcome) {
+        auto [n_index, slot, q, r] = where(outcome.index);
+        const uint32_t n = options.ns[n_index];
+        RequestResult res = ToRequestResult(outcome, q, r, n);
+        if (!res.ok && results.errors++ == 0) results.first_error = res.error;
+        results.by_n[n_index][slot] = std::move(res);
+        if (--remaining[n_index] == 0 && options.on_n_done) {
+          options.on_n_done(n, results.by_n[n_index]);
+        }
+      });
   results.wall_time = absl::Now() - started;
   return results;
 }

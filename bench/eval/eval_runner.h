@@ -9,6 +9,7 @@
 // N values are compared on paired samples.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -33,6 +34,9 @@ struct EvalOptions {
   uint32_t max_tokens = 0;                      // 0 = the server's default
   v1::StopRule stop;                            // unset = fixed N
   v1::LaunchPolicy launch;                      // unset = the stop rule's default
+  v1::Aggregation aggregation;                  // unset = majority vote
+  uint32_t thinking_budget = 0;                 // SamplingGroup.thinking_budget
+  std::string prompt_template;                  // empty = the default (common/mcq_dataset.h)
   absl::Duration timeout = absl::Seconds(300);  // deadline of each call
   // Called once per N, in the runner's thread, when the last request of that N completes (so N
   // values finish roughly in the order given: requests are issued N by N). Optional.
@@ -53,6 +57,28 @@ uint64_t QuestionSeed(uint64_t base_seed, int question, int repeat);
 // The SolveRequest for one (question, repeat, N).
 v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, int repeat,
                               uint32_t n, const EvalOptions& options);
+
+// One finished Solve call of RunSolveCalls.
+struct CallOutcome {
+  size_t index = 0;  // which request
+  grpc::Status status;
+  v1::SolveResponse response;
+  double latency_s = 0;    // client-measured, from the call to its completion
+  bool cancelled = false;  // cut short by `cancel`: the outcome says nothing about the question
+};
+
+// Issues requests 0..count-1 in order (`make(i)` builds request i), at most `max_in_flight` at
+// once, each with `timeout`, over the stub's callback API, and calls `done` in the calling thread
+// as each completes; blocks until all have completed. When `*cancel` becomes true (checked at
+// least every 100 ms; may be null) it issues no more and cancels the calls in flight, whose
+// outcomes then come with cancelled = true. Returns the number of requests issued.
+size_t RunSolveCalls(v1::Orchestrator::StubInterface::async_interface& async, size_t count,
+                     const std::function<v1::SolveRequest(size_t)>& make, int max_in_flight,
+                     absl::Duration timeout, const std::atomic<bool>* cancel,
+                     const std::function<void(CallOutcome&)>& done);
+
+// The per-request result of a call (errors as !ok with "CODE: message").
+RequestResult ToRequestResult(const CallOutcome& outcome, int question, int repeat, uint32_t n);
 
 // Runs the experiment and blocks until every call has completed. Failed calls are results with
 // ok = false (and count as incorrect); the status is an error only for bad options. `stub` must

@@ -52,7 +52,12 @@ Interval BootstrapMeanCi(const std::vector<double>& values, double level = 0.95,
 
 // One row of the results: everything measured for one N.
 struct NStats {
-  std::string stop = "fixed";  // the stop rule's name (results.csv's stop column)
+  std::string strategy = "majority";  // the aggregation (results.csv's strategy column)
+  std::string stop = "fixed";         // the stop rule's name (results.csv's stop column)
+  uint32_t thinking_budget = 0;
+  std::string backend;      // empty = the server's default
+  std::string model;        // empty = the backend's default
+  bool subsampled = false;  // evaluated on prefixes of a larger N's chains (experiment.h)
   uint32_t n = 0;
   int questions = 0;  // distinct questions
   int requests = 0;   // questions x repeats

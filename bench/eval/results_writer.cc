@@ -30,15 +30,27 @@ std::string Money(double v) {
   return absl::StrFormat("$%.4f", v);
 }
 
+std::string CsvText(const std::string& v) {
+  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
 }  // namespace
 
 std::string ResultsCsv(const std::vector<NStats>& rows) {
   std::string out = absl::StrCat(kResultsCsvHeader, "\n");
   for (const NStats& s : rows) {
-    absl::StrAppend(&out, "majority,", s.stop, ",", s.n, ",0,", s.questions, ",", Num(s.accuracy),
-                    ",", Num(s.ci.low), ",", Num(s.ci.high), ",", Num(s.mean_chains), ",",
-                    Num(s.mean_tokens), ",", Num(s.mean_cost_usd), ",", Num(s.cost_per_correct_usd),
-                    ",", Num(s.p50_latency_s), ",", Num(s.p95_latency_s), "\n");
+    absl::StrAppend(&out, CsvText(s.strategy), ",", CsvText(s.stop), ",", s.n, ",",
+                    s.thinking_budget, ",", s.questions, ",", Num(s.accuracy), ",", Num(s.ci.low),
+                    ",", Num(s.ci.high), ",", Num(s.mean_chains), ",", Num(s.mean_tokens), ",",
+                    Num(s.mean_cost_usd), ",", Num(s.cost_per_correct_usd), ",",
+                    Num(s.p50_latency_s), ",", Num(s.p95_latency_s), ",", CsvText(s.backend), ",",
+                    CsvText(s.model), ",", s.subsampled ? 1 : 0, "\n");
   }
   return out;
 }
@@ -60,11 +72,25 @@ std::string FormatTable(const std::vector<NStats>& rows) {
   const bool any_errors =
       std::any_of(rows.begin(), rows.end(), [](const NStats& s) { return s.errors > 0; });
   std::vector<std::vector<std::string>> cells;
+  auto varies = [&](auto field) {
+    return std::any_of(rows.begin(), rows.end(),
+                       [&](const NStats& s) { return field(s) != field(rows.front()); });
+  };
   const bool any_stop =
       std::any_of(rows.begin(), rows.end(), [](const NStats& s) { return s.stop != "fixed"; });
+  const bool any_strategy = varies([](const NStats& s) { return s.strategy; });
+  const bool any_budget = varies([](const NStats& s) { return s.thinking_budget; });
+  const bool any_backend = varies([](const NStats& s) { return s.backend; });
+  const bool any_model = varies([](const NStats& s) { return s.model; });
   std::vector<std::string> header = {"N",          "accuracy",  "95% CI", "chains", "tokens",
                                      "$/question", "$/correct", "p50 s",  "p95 s"};
-  if (any_stop) header.insert(header.begin(), "stop");
+  std::vector<std::string> lead;
+  if (any_strategy) lead.push_back("strategy");
+  if (any_stop) lead.push_back("stop");
+  if (any_budget) lead.push_back("budget");
+  if (any_backend) lead.push_back("backend");
+  if (any_model) lead.push_back("model");
+  header.insert(header.begin(), lead.begin(), lead.end());
   if (any_errors) header.push_back("errors");
   cells.push_back(header);
   for (const NStats& s : rows) {
@@ -78,7 +104,14 @@ std::string FormatTable(const std::vector<NStats>& rows) {
         Money(s.cost_per_correct_usd),
         Fixed(s.p50_latency_s, 3),
         Fixed(s.p95_latency_s, 3)};
-    if (any_stop) row.insert(row.begin(), s.stop);
+    std::vector<std::string> series;
+    if (any_strategy) series.push_back(s.strategy);
+    if (any_stop) series.push_back(s.stop);
+    if (any_budget) series.push_back(absl::StrCat(s.thinking_budget));
+    if (any_backend) series.push_back(s.backend.empty() ? "(default)" : s.backend);
+    if (any_model) series.push_back(s.model.empty() ? "(default)" : s.model);
+    row.insert(row.begin(), series.begin(), series.end());
+    if (s.subsampled) row[series.size()] += "*";
     if (any_errors) row.push_back(absl::StrCat(s.errors));
     cells.push_back(std::move(row));
   }

@@ -59,6 +59,42 @@ absl::StatusOr<std::vector<uint32_t>> ParseNList(absl::string_view flag, absl::s
   return out;
 }
 
+absl::StatusOr<std::vector<uint32_t>> ParseUintList(absl::string_view flag,
+                                                    absl::string_view text) {
+  std::vector<uint32_t> out;
+  std::set<uint32_t> seen;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    uint32_t v = 0;
+    const bool digits = !item.empty() && item.find_first_not_of("0123456789") == item.npos;
+    if (!digits || !absl::SimpleAtoi(item, &v)) return Bad(flag, item, "a non-negative integer");
+    if (!seen.insert(v).second) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", v, " is given twice"));
+    }
+    out.push_back(v);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> ParseNameList(absl::string_view flag,
+                                                       absl::string_view text) {
+  if (absl::StripAsciiWhitespace(text).empty()) return std::vector<std::string>{""};
+  std::vector<std::string> out;
+  std::set<std::string> seen;
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    item = absl::StripAsciiWhitespace(item);
+    if (item.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, ": an empty item in \"", text, "\""));
+    }
+    if (!seen.insert(std::string(item)).second) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", item, " is given twice"));
+    }
+    out.emplace_back(item);
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
                                                         absl::string_view text) {
   std::vector<v1::StopRule> out;

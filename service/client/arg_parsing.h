@@ -22,6 +22,14 @@ absl::StatusOr<float> ParseFloat(absl::string_view flag, absl::string_view text)
 // items are allowed, the order is kept.
 absl::StatusOr<std::vector<uint32_t>> ParseNList(absl::string_view flag, absl::string_view text);
 
+// A comma-separated list of distinct non-negative integers (thinking budgets: 0 = none).
+absl::StatusOr<std::vector<uint32_t>> ParseUintList(absl::string_view flag, absl::string_view text);
+
+// A comma-separated list of distinct non-empty names, spaces around items trimmed; "" gives {""}
+// (the server's default).
+absl::StatusOr<std::vector<std::string>> ParseNameList(absl::string_view flag,
+                                                       absl::string_view text);
+
 // A comma-separated list of stop rules: "fixed", "ac" (Adaptive-Consistency; "ac:0.99" sets the
 // threshold), "esc" ("esc:8" sets the window).
 absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,

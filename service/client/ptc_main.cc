@@ -1,5 +1,7 @@
 // ptc: the command-line client. `ptc solve` sends one request; `ptc eval` runs an accuracy
 // experiment. Options are absl flags; `--some-option` is accepted for `--some_option`.
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -21,8 +23,8 @@
 // Shared by the subcommands; each takes the ones in its usage below.
 ABSL_FLAG(std::string, server, "", "gRPC HOST:PORT of ptc-server");
 ABSL_FLAG(std::string, n, "", "chains per request (solve); comma-separated list (eval)");
-ABSL_FLAG(std::string, backend, "", "backend name; default: the server's default");
-ABSL_FLAG(std::string, model, "", "model; default: the backend's default");
+ABSL_FLAG(std::string, backend, "", "backend name (eval: a list); default: the server's default");
+ABSL_FLAG(std::string, model, "", "model (eval: a list); default: the backend's default");
 ABSL_FLAG(std::string, seed, "", "sampling seed");
 ABSL_FLAG(uint32_t, max_tokens, 0, "output tokens per chain; 0 = the server's default");
 ABSL_FLAG(double, timeout_s, 300, "deadline of each call, seconds");
@@ -34,8 +36,16 @@ ABSL_FLAG(std::string, letters, "", "multiple-choice letters; default ABCD");
 ABSL_FLAG(std::string, reference, "", "reference answer, to grade the response");
 ABSL_FLAG(bool, json, false, "print the SolveResponse as JSON");
 // eval
-ABSL_FLAG(std::string, dataset, "", "GPQA-style JSONL dataset");
-ABSL_FLAG(std::string, out, "", "directory for results.csv");
+ABSL_FLAG(std::string, dataset, "", "dataset: GPQA CSV, multiple-choice or numeric JSONL");
+ABSL_FLAG(std::string, dataset_format, "auto", "auto, gpqa-csv, mcq-jsonl or numeric-jsonl");
+ABSL_FLAG(std::string, prompt_template, "", "prompt template file");
+ABSL_FLAG(std::string, out, "", "directory for results, report, plots and records");
+ABSL_FLAG(std::string, strategy, "majority", "strategies to sweep: majority, weighted, filtered");
+ABSL_FLAG(std::string, thinking_budget, "0", "thinking budgets to sweep (tokens; 0 = none)");
+ABSL_FLAG(bool, resume, false, "continue from OUT/records.jsonl");
+ABSL_FLAG(bool, subsample, true, "draw the largest N once and evaluate smaller N on prefixes");
+ABSL_FLAG(std::string, scenario, "", "a preset: claude37-gpqa");
+ABSL_FLAG(std::string, progress, "auto", "progress display: auto, bar or plain");
 ABSL_FLAG(int, repeats, 1, "choice shuffles per question");
 ABSL_FLAG(int, concurrency, 8, "Solve calls in flight");
 ABSL_FLAG(std::string, experiment, "", "experiment label");
@@ -82,9 +92,22 @@ constexpr char kEvalUsage[] =
     "bootstrap CI, chains, tokens, cost and latency per N. Without --server it starts a server\n"
     "in-process on the embedded simulated backend, which is given the dataset.\n"
     "\n"
-    "  --dataset FILE       JSONL dataset (default: the bundled gpqa_sample.jsonl)\n"
+    "  --dataset FILE       GPQA CSV as distributed, multiple-choice JSONL, or numeric-answer\n"
+    "                       JSONL (default: the bundled gpqa_sample.jsonl)\n"
+    "  --dataset-format F   auto (default), gpqa-csv, mcq-jsonl or numeric-jsonl\n"
+    "  --prompt-template F  template file with {question}, {choices}, {letters}\n"
+    "                       (default: the simple-evals prompt)\n"
     "  --n LIST             comma-separated N values (default 1,4,16,64)\n"
-    "  --out DIR            write DIR/results.csv (default: print only)\n"
+    "  --strategy LIST      majority, weighted, filtered (default majority)\n"
+    "  --thinking-budget LIST  reasoning-token budgets (default 0 = none)\n"
+    "  --out DIR            write results.csv, results.json, report.md, plots (PNG, SVG) and\n"
+    "                       records.jsonl (one line per finished call) into DIR\n"
+    "  --resume             continue an interrupted run from DIR/records.jsonl\n"
+    "  --subsample=false    run every N for real (default: where valid, draw the largest N once\n"
+    "                       and evaluate smaller N on prefixes of its chains)\n"
+    "  --scenario claude37-gpqa  the simulated Claude 3.7 Sonnet GPQA preset: N 1..64, majority,\n"
+    "                       weighted and filtered, 3 repeats; explicit flags override\n"
+    "  --progress auto|bar|plain  progress on stderr (default: a bar on a terminal)\n"
     "  --server HOST:PORT   ptc-server (default: in-process)\n"
     "  --repeats R          choice shuffles per question (default 1)\n"
     "  --seed S             base seed of shuffles and chains (default 0)\n"
@@ -94,17 +117,24 @@ constexpr char kEvalUsage[] =
     "  --stop LIST          stop rules to sweep: fixed, ac[:threshold], esc[:window]\n"
     "                       (default fixed; early-stopping rules launch in waves)\n"
     "  --launch POLICY      all, waves:K or waves:K:FIRST (default: the rule's own)\n"
-    "  --backend B          backend (default: the server's default)\n"
-    "  --model M            model (default: the backend's default)\n"
+    "  --backend LIST       backends (default: the server's default)\n"
+    "  --model LIST         models (default: the backend's default)\n"
     "  --max-tokens K       output tokens per chain (default: the server's)\n"
-    "  --timeout-s S        deadline of each call (default 300)\n";
+    "  --timeout-s S        deadline of each call (default 300)\n"
+    "\n"
+    "Ctrl-C stops cleanly: finished calls stay in DIR/records.jsonl; --resume completes the run.\n";
 
 const std::set<std::string> kSolveFlags = {
     "server", "prompt",  "n",         "backend", "model",      "temperature", "seed",
     "format", "letters", "reference", "json",    "max_tokens", "timeout_s"};
 const std::set<std::string> kEvalFlags = {
-    "dataset", "n",       "out",   "server",     "repeats",   "seed", "concurrency", "experiment",
-    "limit",   "backend", "model", "max_tokens", "timeout_s", "stop", "launch"};
+    "dataset",     "n",          "out",      "server",         "repeats",         "seed",
+    "concurrency", "experiment", "limit",    "backend",        "model",           "max_tokens",
+    "timeout_s",   "stop",       "launch",   "strategy",       "thinking_budget", "resume",
+    "subsample",   "scenario",   "progress", "dataset_format", "prompt_template"};
+// The flags given on the command line (by their underscore names).
+std::set<std::string> g_given;
+
 // absl's own flags, allowed everywhere.
 const std::set<std::string> kBuiltinFlags = {"flagfile", "fromenv", "tryfromenv", "undefok"};
 
@@ -113,6 +143,7 @@ const std::set<std::string> kBuiltinFlags = {"flagfile", "fromenv", "tryfromenv"
 bool NormalizeArgs(const std::string& command, const std::set<std::string>& allowed,
                    std::vector<std::string>& args) {
   for (const std::string& flag : ptc::NormalizeFlagDashes(args)) {
+    g_given.insert(flag);
     if (!allowed.count(flag) && !kBuiltinFlags.count(flag)) {
       std::fprintf(stderr, "ptc %s: --%s is not an option of this command (see ptc %s --help)\n",
                    command.c_str(), flag.c_str(), command.c_str());
@@ -168,17 +199,66 @@ int Solve(const std::vector<char*>& positional) {
   return ptc::client::RunSolveCommand(args, std::cout, std::cerr);
 }
 
-int Eval(const std::vector<char*>& positional) {
+// Set by SIGINT/SIGTERM during `ptc eval`; a second signal ends the process at once.
+std::atomic<bool> g_cancel{false};
+
+void OnTerminationSignal(int sig) {
+  g_cancel.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
+bool Given(const char* name) { return g_given.count(name) > 0; }
+
+int Eval(const std::vector<char*>& positional, const std::string& command_line) {
   if (positional.size() > 1) {
     std::fprintf(stderr, "ptc eval: unexpected argument \"%s\"\n", positional[1]);
     return 2;
   }
   ptc::client::EvalArgs args;
+  args.command = command_line;
+  args.scenario = absl::GetFlag(FLAGS_scenario);
+  if (args.scenario == ptc::client::kClaude37GpqaScenario) {
+    // The preset; explicit flags override it below.
+    args.ns = {1, 2, 4, 8, 16, 32, 64};
+    args.strategies = {"majority", "weighted", "filtered"};
+    args.repeats = 3;
+    args.concurrency = 32;
+    args.experiment = "claude37-gpqa-sim";
+  }
   args.dataset = absl::GetFlag(FLAGS_dataset);
+  args.dataset_format = absl::GetFlag(FLAGS_dataset_format);
+  args.prompt_template_file = absl::GetFlag(FLAGS_prompt_template);
   if (!absl::GetFlag(FLAGS_n).empty()) {
     auto ns = ptc::client::ParseNList("n", absl::GetFlag(FLAGS_n));
     if (!Check("eval", ns)) return 2;
     args.ns = *ns;
+  }
+  if (Given("strategy") || args.scenario.empty()) {
+    auto strategies = ptc::client::ParseNameList("strategy", absl::GetFlag(FLAGS_strategy));
+    if (!Check("eval", strategies)) return 2;
+    args.strategies = *strategies;
+  }
+  auto budgets =
+      ptc::client::ParseUintList("thinking_budget", absl::GetFlag(FLAGS_thinking_budget));
+  if (!Check("eval", budgets)) return 2;
+  args.thinking_budgets = *budgets;
+  auto backends = ptc::client::ParseNameList("backend", absl::GetFlag(FLAGS_backend));
+  if (!Check("eval", backends)) return 2;
+  args.backends = *backends;
+  auto models = ptc::client::ParseNameList("model", absl::GetFlag(FLAGS_model));
+  if (!Check("eval", models)) return 2;
+  args.models = *models;
+  args.resume = absl::GetFlag(FLAGS_resume);
+  args.subsample = absl::GetFlag(FLAGS_subsample);
+  const std::string progress = absl::GetFlag(FLAGS_progress);
+  if (progress == "bar") {
+    args.progress = 1;
+  } else if (progress == "plain") {
+    args.progress = 0;
+  } else if (progress != "auto") {
+    std::fprintf(stderr, "ptc eval: --progress: \"%s\" is not auto, bar or plain\n",
+                 progress.c_str());
+    return 2;
   }
   auto stops = ptc::client::ParseStopList("stop", absl::GetFlag(FLAGS_stop));
   if (!Check("eval", stops)) return 2;
@@ -188,23 +268,28 @@ int Eval(const std::vector<char*>& positional) {
   args.launch = *launch;
   args.out_dir = absl::GetFlag(FLAGS_out);
   args.server = absl::GetFlag(FLAGS_server);
-  args.repeats = absl::GetFlag(FLAGS_repeats);
+  if (Given("repeats") || args.scenario.empty()) args.repeats = absl::GetFlag(FLAGS_repeats);
   if (!absl::GetFlag(FLAGS_seed).empty()) {
     auto s = ptc::client::ParseUint64("seed", absl::GetFlag(FLAGS_seed));
     if (!Check("eval", s)) return 2;
     args.seed = *s;
   }
-  args.concurrency = absl::GetFlag(FLAGS_concurrency);
-  args.experiment = absl::GetFlag(FLAGS_experiment);
+  if (Given("concurrency") || args.scenario.empty()) {
+    args.concurrency = absl::GetFlag(FLAGS_concurrency);
+  }
+  if (Given("experiment") || args.scenario.empty()) {
+    args.experiment = absl::GetFlag(FLAGS_experiment);
+  }
   args.limit = absl::GetFlag(FLAGS_limit);
-  args.backend = absl::GetFlag(FLAGS_backend);
-  args.model = absl::GetFlag(FLAGS_model);
   args.max_tokens = absl::GetFlag(FLAGS_max_tokens);
   if (!(absl::GetFlag(FLAGS_timeout_s) > 0)) {
     std::fprintf(stderr, "ptc eval: --timeout_s: must be positive\n");
     return 2;
   }
   args.timeout = absl::Seconds(absl::GetFlag(FLAGS_timeout_s));
+  args.cancel = &g_cancel;
+  std::signal(SIGINT, OnTerminationSignal);
+  std::signal(SIGTERM, OnTerminationSignal);
   return ptc::client::RunEvalCommand(args, std::cout, std::cerr);
 }
 
@@ -239,5 +324,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(solve ? kSolveUsage : kEvalUsage);
   const std::vector<char*> positional =
       absl::ParseCommandLine(static_cast<int>(cargv.size()), cargv.data());
-  return solve ? Solve(positional) : Eval(positional);
+  std::string command_line = "ptc";
+  for (int i = 1; i < argc; ++i) absl::StrAppend(&command_line, " ", argv[i]);
+  return solve ? Solve(positional) : Eval(positional, command_line);
 }

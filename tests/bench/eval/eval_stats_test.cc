@@ -142,7 +142,8 @@ TEST(SummarizeTest, NoCorrectAnswerHasNoCostPerCorrect) {
 TEST(ResultsCsvTest, HeaderIsExact) {
   EXPECT_STREQ(kResultsCsvHeader,
                "strategy,stop,n,thinking_budget,questions,accuracy,ci_low,ci_high,mean_chains,"
-               "mean_tokens,mean_cost_usd,cost_per_correct_usd,p50_latency_s,p95_latency_s");
+               "mean_tokens,mean_cost_usd,cost_per_correct_usd,p50_latency_s,p95_latency_s,backend,"
+               "model,subsampled");
   NStats s = Summarize(8, {Ok(0, 0, true, 0.5, 1.25), Ok(1, 0, false, 0.25, 0.75)});
   s.n = 8;
   const std::string csv = ResultsCsv({s});
@@ -150,7 +151,7 @@ TEST(ResultsCsvTest, HeaderIsExact) {
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0], kResultsCsvHeader);
   std::vector<std::string> cells = absl::StrSplit(lines[1], ',');
-  ASSERT_EQ(cells.size(), 14u);
+  ASSERT_EQ(cells.size(), 17u);
   EXPECT_EQ(cells[0], "majority");
   EXPECT_EQ(cells[1], "fixed");
   EXPECT_EQ(cells[2], "8");
@@ -161,6 +162,14 @@ TEST(ResultsCsvTest, HeaderIsExact) {
   EXPECT_EQ(cells[10], "0.375");
   EXPECT_EQ(cells[11], "0.75");
   EXPECT_EQ(cells[12], "1");
+  EXPECT_EQ(cells[14], "");
+  EXPECT_EQ(cells[15], "");
+  EXPECT_EQ(cells[16], "0");
+  // Text fields with a comma are quoted.
+  s.model = "a,b";
+  s.subsampled = true;
+  const std::string quoted = ResultsCsv({s});
+  EXPECT_NE(quoted.find(",\"a,b\",1\n"), std::string::npos) << quoted;
 }
 
 TEST(FormatTableTest, OneLinePerNAndAlignedColumns) {

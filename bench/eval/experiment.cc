@@ -1,0 +1,260 @@
+#include "bench/eval/experiment.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "bench/eval/eval_runner.h"
+#include "bench/eval/records.h"
+
+namespace ptc::eval {
+namespace {
+
+// A call: which series, which N, which question and repeat.
+struct Job {
+  size_t series = 0;
+  uint32_t n = 0;
+  int question = 0;
+  int repeat = 0;
+};
+
+std::string JobKey(const std::string& series, uint32_t n, int question, int repeat) {
+  return absl::StrCat(series, "#", n, "#", question, "#", repeat);
+}
+
+absl::Status Validate(const std::vector<McqQuestion>& questions, const ExperimentOptions& o) {
+  if (questions.empty()) return absl::InvalidArgumentError("the dataset has no questions");
+  if (o.ns.empty()) return absl::InvalidArgumentError("no N values given");
+  if (o.series.empty()) return absl::InvalidArgumentError("no series given");
+  for (uint32_t n : o.ns) {
+    if (n == 0) return absl::InvalidArgumentError("N must be at least 1");
+  }
+  if (o.repeats < 1 || o.repeats > 1000) {
+    return absl::InvalidArgumentError("repeats must be in [1, 1000]");
+  }
+  if (o.max_in_flight < 1) return absl::InvalidArgumentError("max_in_flight must be at least 1");
+  if (o.timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("timeout must be positive");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string Series::Key() const {
+  return absl::StrCat(strategy, "|", stop, "|", thinking_budget, "|", backend, "|", model);
+}
+
+bool Series::Subsamplable() const {
+  const bool majority = aggregation.strategy_case() == v1::Aggregation::STRATEGY_NOT_SET ||
+                        aggregation.has_majority();
+  const bool fixed = stop_rule.rule_case() == v1::StopRule::RULE_NOT_SET || stop_rule.has_fixed();
+  return majority && fixed;
+}
+
+absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name) {
+  v1::Aggregation a;
+  if (name == "majority") {
+    a.mutable_majority();
+  } else if (name == "weighted") {
+    a.mutable_weighted();
+  } else if (name == "filtered") {
+    a.mutable_filtered();
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is not a strategy (majority, weighted, filtered)"));
+  }
+  return a;
+}
+
+std::string StopName(const v1::StopRule& stop) {
+  const google::protobuf::FieldDescriptor* f = stop.GetReflection()->GetOneofFieldDescriptor(
+      stop, v1::StopRule::descriptor()->FindOneofByName("rule"));
+  return f ? f->name() : "fixed";
+}
+
+absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface& stub,
+                                                const std::vector<McqQuestion>& questions,
+                                                const ExperimentOptions& options) {
+  if (absl::Status s = Validate(questions, options); !s.ok()) return s;
+  v1::Orchestrator::StubInterface::async_interface* async = stub.async();
+  if (async == nullptr) return absl::InvalidArgumentError("the stub has no callback API");
+  const absl::Time started = absl::Now();
+  const bool all_mcq = std::none_of(questions.begin(), questions.end(),
+                                    [](const McqQuestion& q) { return q.numeric; });
+  const uint32_t max_n = *std::max_element(options.ns.begin(), options.ns.end());
+
+  // Which series subsample, and the calls each makes.
+  std::vector<bool> subsampled(options.series.size());
+  std::vector<Job> jobs;
+  for (size_t s = 0; s < options.series.size(); ++s) {
+    subsampled[s] =
+        options.subsample && all_mcq && options.ns.size() > 1 && options.series[s].Subsamplable();
+    for (uint32_t n : options.ns) {
+      if (subsampled[s] && n != max_n) continue;
+      for (int q = 0; q < static_cast<int>(questions.size()); ++q) {
+        for (int r = 0; r < options.repeats; ++r) jobs.push_back({s, n, q, r});
+      }
+    }
+  }
+
+  // Records: those already on file (resume), then each call's as it completes.
+  std::vector<Record> records;
+  std::map<std::string, size_t> done;  // JobKey -> index into records
+  if (!options.records_path.empty()) {
+    std::error_code ec;
+    const bool exists = std::filesystem::exists(options.records_path, ec) &&
+                        std::filesystem::file_size(options.records_path, ec) > 0;
+    if (exists && !options.resume) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          options.records_path, " already holds records: resume it or choose another directory"));
+    }
+    if (options.resume) {
+      auto loaded = LoadRecords(options.records_path, /*repair=*/true);
+      if (!loaded.ok()) return loaded.status();
+      for (Record& r : *loaded) {
+        if (r.question < 0 || r.question >= static_cast<int>(questions.size()) ||
+            questions[r.question].id != r.id ||
+            r.seed != QuestionSeed(options.base_seed, r.question, r.repeat)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              options.records_path, ": record for question ", r.question, " (", r.id, ") repeat ",
+              r.repeat, " was written with another dataset or seed; resume with the same options"));
+        }
+        const std::string key = JobKey(r.series, r.n, r.question, r.repeat);
+        if (done.count(key)) continue;
+        done[key] = records.size();
+        records.push_back(std::move(r));
+      }
+    }
+  }
+  std::optional<RecordWriter> writer;
+  if (!options.records_path.empty()) {
+    auto w = RecordWriter::Open(options.records_path);
+    if (!w.ok()) return w.status();
+    writer.emplace(*std::move(w));
+  }
+
+  ExperimentResults results;
+  Progress progress;
+  progress.total = jobs.size();
+  std::vector<Job> todo;
+  for (const Job& j : jobs) {
+    auto it = done.find(JobKey(options.series[j.series].Key(), j.n, j.question, j.repeat));
+    if (it == done.end()) {
+      todo.push_back(j);
+      continue;
+    }
+    const Record& r = records[it->second];
+    ++progress.done;
+    ++progress.resumed;
+    progress.correct += r.correct ? 1 : 0;
+    progress.errors += r.ok ? 0 : 1;
+  }
+  results.calls_resumed = progress.resumed;
+
+  // Per-series request options, for BuildRequest.
+  std::vector<EvalOptions> request_options(options.series.size());
+  for (size_t s = 0; s < options.series.size(); ++s) {
+    EvalOptions& e = request_options[s];
+    const Series& series = options.series[s];
+    e.base_seed = options.base_seed;
+    e.experiment = options.experiment;
+    e.backend = series.backend;
+    e.model = series.model;
+    e.max_tokens = options.max_tokens;
+    e.stop = series.stop_rule;
+    e.launch = options.launch;
+    e.aggregation = series.aggregation;
+    e.thinking_budget = series.thinking_budget;
+    e.prompt_template = options.prompt_template;
+  }
+
+  absl::Status write_status;
+  results.calls_made = RunSolveCalls(
+      *async, todo.size(),
+      [&](size_t i) {
+        const Job& j = todo[i];
+        return BuildRequest(questions[j.question], j.question, j.repeat, j.n,
+                            request_options[j.series]);
+      },
+      options.max_in_flight, options.timeout, options.cancel,
+      [&](CallOutcome& outcome) {
+        if (outcome.cancelled) return;  // redone on resume
+        const Job& j = todo[outcome.index];
+        const Series& series = options.series[j.series];
+        Record r;
+        r.series = series.Key();
+        r.strategy = series.strategy;
+        r.stop = series.stop;
+        r.thinking_budget = series.thinking_budget;
+        r.backend = series.backend;
+        r.model = series.model;
+        r.n = j.n;
+        r.question = j.question;
+        r.id = questions[j.question].id;
+        r.repeat = j.repeat;
+        r.seed = QuestionSeed(options.base_seed, j.question, j.repeat);
+        r.latency_s = outcome.latency_s;
+        const RequestResult rr = ToRequestResult(outcome, j.question, j.repeat, j.n);
+        if (rr.ok) {
+          FillFromResponse(outcome.response, r);
+        } else {
+          r.error = rr.error;
+          if (results.errors == 0) results.first_error = rr.error;
+          ++results.errors;
+        }
+        if (writer && write_status.ok()) write_status = writer->Append(r);
+        ++progress.done;
+        progress.correct += r.correct ? 1 : 0;
+        progress.errors += r.ok ? 0 : 1;
+        progress.cost_usd += r.cost_usd;
+        progress.elapsed = absl::Now() - started;
+        done[JobKey(r.series, r.n, r.question, r.repeat)] = records.size();
+        records.push_back(std::move(r));
+        if (options.on_progress) options.on_progress(progress);
+      });
+  if (!write_status.ok()) return write_status;
+  results.cancelled =
+      options.cancel != nullptr && options.cancel->load() && progress.done < progress.total;
+
+  // The cells, from the records.
+  for (size_t s = 0; s < options.series.size(); ++s) {
+    const Series& series = options.series[s];
+    for (uint32_t n : options.ns) {
+      const uint32_t drawn = subsampled[s] ? max_n : n;
+      std::vector<RequestResult> cell;
+      for (int q = 0; q < static_cast<int>(questions.size()); ++q) {
+        for (int r = 0; r < options.repeats; ++r) {
+          auto it = done.find(JobKey(series.Key(), drawn, q, r));
+          if (it == done.end()) continue;  // cancelled before it finished
+          const Record& rec = records[it->second];
+          cell.push_back(subsampled[s] ? PrefixResult(rec, n) : ToResult(rec));
+          if (!rec.ok && drawn == n && results.first_error.empty()) {
+            results.first_error = rec.error;
+          }
+        }
+      }
+      CellStats c;
+      c.series = series;
+      c.subsampled = subsampled[s] && n != max_n;
+      c.stats = Summarize(n, cell);
+      c.stats.strategy = series.strategy;
+      c.stats.stop = series.stop;
+      c.stats.thinking_budget = series.thinking_budget;
+      c.stats.backend = series.backend;
+      c.stats.model = series.model;
+      c.stats.subsampled = c.subsampled;
+      results.cells.push_back(std::move(c));
+    }
+  }
+  results.errors = progress.errors;
+  results.wall_time = absl::Now() - started;
+  return results;
+}
+
+}  // namespace ptc::eval
