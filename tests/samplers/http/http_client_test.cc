@@ -1,5 +1,7 @@
 #include "samplers/http/http_client.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -416,8 +418,8 @@ class HttpClientTlsTest : public HttpClientTest {
  protected:
   std::string WriteCa(const std::string& pem) {
     const std::string path = ::testing::TempDir() + "/ptc_http_test_ca_" +
-                             ::testing::UnitTest::GetInstance()->current_test_info()->name() +
-                             ".pem";
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+                             std::to_string(::getpid()) + ".pem";
     std::ofstream(path) << pem;
     return path;
   }

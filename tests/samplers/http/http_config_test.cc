@@ -1,5 +1,7 @@
 #include "samplers/http/http_config.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -15,7 +17,8 @@ using ::testing::Not;
 using namespace std::chrono_literals;
 
 std::string TempFile(const std::string& name, const std::string& contents) {
-  const std::string path = ::testing::TempDir() + "/ptc_http_config_test_" + name;
+  const std::string path =
+      ::testing::TempDir() + "/ptc_http_config_test_" + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path, std::ios::binary) << contents;
   return path;
 }
