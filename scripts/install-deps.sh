@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev libboost1.81-dev prometheus-cpp-dev libre2-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   clang-format libssl-dev
+  gnuplot-nox
   prometheus python3-yaml
 )
 

@@ -234,3 +234,59 @@ TEST(ArgParsingTest, LaunchPolicies) {
 
 }  // namespace
 }  // namespace ptc::client
+
+namespace ptc::client {
+namespace {
+
+TEST(SweepArgsTest, ListsAndBadValues) {
+  auto budgets = ParseUintList("thinking_budget", "0, 1024,4096");
+  ASSERT_TRUE(budgets.ok()) << budgets.status();
+  EXPECT_EQ(*budgets, (std::vector<uint32_t>{0, 1024, 4096}));
+  EXPECT_THAT(std::string(ParseUintList("thinking_budget", "1,x").status().message()),
+              HasSubstr("--thinking_budget: \"x\""));
+  EXPECT_FALSE(ParseUintList("thinking_budget", "4,4").ok());
+  auto names = ParseNameList("backend", "sim, vllm");
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"sim", "vllm"}));
+  EXPECT_EQ(*ParseNameList("backend", ""), (std::vector<std::string>{""}));
+  EXPECT_FALSE(ParseNameList("backend", "a,,b").ok());
+}
+
+TEST(EvalCommandTest, SweepArgumentErrors) {
+  std::ostringstream out, err;
+  EvalArgs args;
+  args.dataset = kDataset;
+  args.scenario = "no-such";
+  EXPECT_EQ(RunEvalCommand(args, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("--scenario"));
+  args.scenario = "";
+  args.resume = true;
+  EXPECT_EQ(RunEvalCommand(args, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("--resume: needs --out"));
+  args.resume = false;
+  args.strategies = {"best-of"};
+  EXPECT_EQ(RunEvalCommand(args, out, err), 2);
+  EXPECT_THAT(err.str(), HasSubstr("--strategy: \"best-of\" is not a strategy"));
+}
+
+TEST(EvalCommandTest, WritesEveryOutput) {
+  EvalArgs args;
+  args.dataset = kDataset;
+  args.ns = {1, 2};
+  args.limit = 4;
+  args.progress = 0;
+  args.out_dir = ::testing::TempDir() + "/client_test_outputs";
+  std::filesystem::remove_all(args.out_dir);
+  std::ostringstream out, err;
+  ASSERT_EQ(RunEvalCommand(args, out, err), 0) << err.str();
+  for (const char* f : {"results.csv", "results.json", "report.md", "records.jsonl",
+                        "accuracy_vs_cost.png", "accuracy_vs_cost.svg", "accuracy_vs_n.png",
+                        "accuracy_vs_n.svg"}) {
+    EXPECT_GT(std::filesystem::file_size(args.out_dir + "/" + f), 0u) << f;
+  }
+  EXPECT_THAT(err.str(), HasSubstr("progress: 4/4 calls (100%)"));
+  EXPECT_THAT(out.str(), HasSubstr("prefix of the largest N"));
+}
+
+}  // namespace
+}  // namespace ptc::client
