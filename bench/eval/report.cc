@@ -191,8 +191,14 @@ std::string GnuplotScript(const ReportInfo& info, const std::vector<NStats>& row
   auto plot = [&](const std::string& using_cols, const std::string& style) {
     std::vector<std::string> parts;
     for (size_t i = 0; i < series.size(); ++i) {
-      parts.push_back(absl::StrCat("'plot_data.dat' index ", i, " using ", using_cols, " with ",
-                                   style, " lw 2 pt 7 ps 0.9 noenhanced title ",
+      // On the N plot, series are nudged apart (a few percent of an octave) so that their error
+      // bars do not hide each other.
+      const double dodge =
+          std::exp2(0.03 * (static_cast<double>(i) - (static_cast<double>(series.size()) - 1) / 2));
+      std::string cols =
+          absl::StrReplaceAll(using_cols, {{"DODGE", absl::StrFormat("%.6f", dodge)}});
+      parts.push_back(absl::StrCat("'plot_data.dat' index ", i, " using ", cols, " with ", style,
+                                   " lw 2 pt 7 ps 0.9 noenhanced title ",
                                    GnuplotString(SeriesLabel(*series[i].front(), rows))));
     }
     return absl::StrCat("plot ", absl::StrJoin(parts, ", \\\n     "), "\n");
@@ -204,6 +210,12 @@ std::string GnuplotScript(const ReportInfo& info, const std::vector<NStats>& row
                    " noenhanced");
   const std::string n_title = absl::StrCat(
       GnuplotString(absl::StrCat("Accuracy vs N chains", suffix, subtitle)), " noenhanced");
+  uint32_t min_n = rows.empty() ? 1 : rows.front().n, max_n = min_n;
+  for (const NStats& r : rows) {
+    min_n = std::min(min_n, r.n);
+    max_n = std::max(max_n, r.n);
+  }
+  const std::string n_range = absl::StrFormat("set xrange [%g:%g]\n", min_n / 1.25, max_n * 1.25);
   for (const auto& [ext, term] : {std::pair<std::string, std::string>{"png", terminal_png},
                                   {"svg", "svg size 1000,600 dynamic enhanced font 'Sans,12'"}}) {
     absl::StrAppend(&gp, "\nset terminal ", term, "\n");
@@ -215,9 +227,9 @@ std::string GnuplotScript(const ReportInfo& info, const std::vector<NStats>& row
     absl::StrAppend(&gp, "set output 'accuracy_vs_n.", ext, "'\n", "set title ", n_title, "\n",
                     "set ylabel 'accuracy (bars: 95% bootstrap CI)'\n",
                     "set logscale x 2\nset xlabel 'N (chains per question, log_2 scale)'\n",
-                    "set xtics 2\n", "set offsets graph 0.04, graph 0.04, 0.01, 0.01\n",
-                    plot("1:2:3:4", "yerrorlines"), "unset logscale x\nset xtics auto\n",
-                    "set output\n");
+                    "set xtics 2\n", "set offsets 0, 0, 0.01, 0.01\n", n_range,
+                    plot("($1*DODGE):2:3:4", "yerrorlines"),
+                    "unset logscale x\nset xtics auto\nset xrange [*:*]\n", "set output\n");
   }
   return gp;
 }
