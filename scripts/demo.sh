@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The main job: install, build, start ptc-server on its embedded simulated model, and run
-# `ptc eval` on the bundled GPQA-style sample with N = 1..64 chains per question, printing
-# accuracy, cost and latency by N. Results go to out/eval/.
+# `ptc eval` on the bundled GPQA-style sample with N = 1..64 chains per question (the simulated
+# Claude 3.7 Sonnet GPQA scenario, majority vote), printing accuracy, cost and latency by N.
+# out/eval/ gets results.csv, results.json, report.md, the plots (PNG and SVG) and records.jsonl.
+# The full scenario with the confidence-weighted and filtered votes:
+#   ./build/service/client/ptc eval --scenario claude37-gpqa --out out/claude37-gpqa
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/build.sh
@@ -18,5 +21,8 @@ done
 cat "$log"
 address=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$log")
 
+rm -rf out/eval  # a fresh run each time (an interrupted one continues with --resume)
 ./build/service/client/ptc eval --server "$address" --dataset bench/data/gpqa_sample.jsonl \
-  --n 1,2,4,8,16,32,64 --repeats 3 --concurrency 32 --out out/eval --experiment demo
+  --scenario claude37-gpqa --strategy majority --n 1,2,4,8,16,32,64 --repeats 3 \
+  --concurrency 32 --out out/eval --experiment demo
+echo "report: out/eval/report.md; plots: out/eval/accuracy_vs_cost.png, out/eval/accuracy_vs_n.png"
