@@ -279,9 +279,9 @@ TEST(EvalCommandTest, WritesEveryOutput) {
   std::filesystem::remove_all(args.out_dir);
   std::ostringstream out, err;
   ASSERT_EQ(RunEvalCommand(args, out, err), 0) << err.str();
-  for (const char* f : {"results.csv", "results.json", "report.md", "records.jsonl",
-                        "accuracy_vs_cost.png", "accuracy_vs_cost.svg", "accuracy_vs_n.png",
-                        "accuracy_vs_n.svg"}) {
+  for (const char* f :
+       {"results.csv", "results.json", "report.md", "records.jsonl", "accuracy_vs_cost.png",
+        "accuracy_vs_cost.svg", "accuracy_vs_n.png", "accuracy_vs_n.svg"}) {
     EXPECT_GT(std::filesystem::file_size(args.out_dir + "/" + f), 0u) << f;
   }
   EXPECT_THAT(err.str(), HasSubstr("progress: 4/4 calls (100%)"));
