@@ -7,10 +7,13 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "common/mcq_dataset.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/client/arg_parsing.h"
 #include "service/client/eval_command.h"
+#include "service/client/progress.h"
 #include "service/client/solve_command.h"
 #include "service/config.h"
 #include "service/server.h"
@@ -286,6 +289,65 @@ TEST(EvalCommandTest, WritesEveryOutput) {
   }
   EXPECT_THAT(err.str(), HasSubstr("progress: 4/4 calls (100%)"));
   EXPECT_THAT(out.str(), HasSubstr("prefix of the largest N"));
+}
+
+}  // namespace
+}  // namespace ptc::client
+
+namespace ptc::client {
+namespace {
+
+TEST(ProgressTest, BarAccuracySpendAndEta) {
+  eval::Progress p;
+  p.total = 100;
+  p.done = 40;
+  p.resumed = 20;
+  p.correct = 30;
+  p.cost_usd = 1.5;
+  p.elapsed = absl::Seconds(10);  // 20 fresh calls in 10 s: 60 left take 30 s
+  EXPECT_EQ(ProgressPrinter::Format(p, true),
+            "[##########..............] 40/100 calls (40%)  acc 0.750  $1.5000  ETA 0:30");
+  EXPECT_EQ(ProgressPrinter::Format(p, false), "40/100 calls (40%)  acc 0.750  $1.5000  ETA 0:30");
+  // Plain mode prints at most one line per interval, and the final state once.
+  std::ostringstream out;
+  ProgressPrinter printer(out, /*tty=*/false, absl::Hours(1));
+  printer.Update(p);
+  p.done = 41;
+  printer.Update(p);
+  printer.Finish();
+  EXPECT_EQ(out.str(),
+            "progress: 40/100 calls (40%)  acc 0.750  $1.5000  ETA 0:30\n"
+            "progress: 41/100 calls (41%)  acc 0.732  $1.5000  ETA 0:28\n");  // 59 x 10 / 21
+}
+
+TEST(EvalCommandTest, GpqaCsvInProcess) {
+  // The bundled sample's first questions as the distributed CSV: the in-process simulated model
+  // is given them converted, so it knows the questions (accuracy well above chance).
+  std::ifstream in(kDataset);
+  const std::string csv = ::testing::TempDir() + "/client_test_gpqa.csv";
+  std::ofstream out_csv(csv);
+  out_csv << "Question,Correct Answer,Incorrect Answer 1,Incorrect Answer 2,Incorrect Answer 3,"
+             "Record ID\n";
+  auto questions = LoadMcqJsonl(kDataset);
+  ASSERT_TRUE(questions.ok());
+  for (int i = 0; i < 12; ++i) {
+    const McqQuestion& q = (*questions)[i];
+    auto quote = [](const std::string& s) {
+      return "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\"";
+    };
+    out_csv << quote(q.question) << "," << quote(q.correct_answer) << ","
+            << quote(q.incorrect_answers[0]) << "," << quote(q.incorrect_answers[1]) << ","
+            << quote(q.incorrect_answers[2]) << "," << q.id << "\n";
+  }
+  out_csv.close();
+  EvalArgs args;
+  args.dataset = csv;
+  args.ns = {8};
+  args.progress = 0;
+  std::ostringstream out, err;
+  ASSERT_EQ(RunEvalCommand(args, out, err), 0) << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("12 questions"));
+  EXPECT_THAT(out.str(), ::testing::Not(HasSubstr("accuracy 0.0")));
 }
 
 }  // namespace
