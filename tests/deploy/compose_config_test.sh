@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Compose stack's wiring without Docker: ptc-simulator and ptc-server run here as the compose
 # file runs them, with deploy/compose/ptc-server.pbtxt (only the host names and ports rewritten
-# to loopback), and the traffic service's `ptc eval` commands run once each (fewer questions).
+# to loopback), and the traffic service's script runs one pass (fewer questions).
 # Exits 77 (skipped) while the server build does not have the OpenAI-compatible backend kind the
 # compose config uses (ptc.v1.OpenAiBackendConfig).
 # Usage: compose_config_test.sh PTC_SERVER PTC PTC_SIMULATOR
@@ -55,23 +55,22 @@ fi
 grpc_addr=$(listening "$tmp/server.out" | sed -E 's/.*listening on ([^ ]+) .*/\1/')
 echo "ptc-simulator $sim_url, ptc-server $grpc_addr"
 
-# The traffic service's commands, as the compose file has them, with the server address and a
-# smaller --limit.
-"$python" - "$compose_dir/docker-compose.yml" >"$tmp/commands" <<'PY'
+# The traffic service's script, once: compose's `$$` unescaped, one pass instead of `while true`,
+# no sleep, the server's address and fewer questions.
+"$python" - "$compose_dir/docker-compose.yml" "$grpc_addr" >"$tmp/traffic.sh" <<'PY'
 import re, sys, yaml
 compose = yaml.safe_load(open(sys.argv[1]))
-script = compose["services"]["traffic"]["command"][0].replace("\\\n", " ")
-for line in script.splitlines():
-    line = " ".join(line.split())
-    if line.startswith("ptc eval"):
-        print(line)
+script = compose["services"]["traffic"]["command"][0].replace("$$", "$")
+assert script.startswith("while true; do"), "the traffic script is no longer a while-true loop"
+script = script.replace("while true; do", "for pass in 1; do", 1)
+script = re.sub(r"\bsleep \d+", "true", script)
+script = script.replace("ptc-server:50051", sys.argv[2])
+script = re.sub(r"--limit \d+", "--limit 3", script)
+print("set -e")
+print(script)
 PY
-[ -s "$tmp/commands" ] || { echo "FAIL no ptc eval command in the traffic service"; exit 1; }
-while read -r cmd; do
-  cmd=${cmd//ptc-server:50051/$grpc_addr}
-  cmd=$(sed -E 's/--limit [0-9]+/--limit 3/' <<<"$cmd")
-  echo "+ $cmd"
-  # shellcheck disable=SC2086
-  "$ptc_bin" ${cmd#ptc } </dev/null || { echo "FAIL: $cmd"; exit 1; }
-done <"$tmp/commands"
+grep -q "ptc eval" "$tmp/traffic.sh" || { echo "FAIL no ptc eval in the traffic service"; exit 1; }
+mkdir "$tmp/bin"
+ln -s "$(cd "$(dirname "$ptc_bin")" && pwd)/$(basename "$ptc_bin")" "$tmp/bin/ptc"
+PATH="$tmp/bin:$PATH" sh -x "$tmp/traffic.sh" </dev/null || { echo "FAIL: the traffic script"; exit 1; }
 echo "compose traffic ran against the compose config"

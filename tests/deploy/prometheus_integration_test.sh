@@ -82,9 +82,13 @@ done
 echo "prometheus: $prom ($("$prometheus_bin" --version 2>&1 | head -1))"
 
 # Fixed N (1 and 4, powers of two so the n label is N itself) for the accuracy comparison, then
-# Adaptive-Consistency at N=8 under its own experiment so early stops (and savings) happen.
-"$ptc_bin" eval --server "$grpc_addr" --n 1,4 --limit 12 --experiment deploy-fixed \
-  --stop fixed | tee "$tmp/eval_fixed.out"
+# Adaptive-Consistency at N=8 under its own experiment so early stops (and savings) happen. One
+# N per `ptc eval`, so that each prints the accuracy of exactly the calls it made at that N
+# (12 calls each, 36 in all).
+for n in 1 4; do
+  "$ptc_bin" eval --server "$grpc_addr" --n "$n" --limit 12 --experiment deploy-fixed \
+    --stop fixed | tee -a "$tmp/eval_fixed.out"
+done
 "$ptc_bin" eval --server "$grpc_addr" --n 8 --limit 12 --experiment deploy-ac \
   --stop ac | tee "$tmp/eval_ac.out"
 
