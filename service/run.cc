@@ -216,6 +216,7 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
     }
     case ChainStatus::kFailed:
       ledger->set_chains_failed(ledger->chains_failed() + 1);
+      ctx_.metrics.BackendError(pc.backend_name, result.error);
       break;
     case ChainStatus::kCancelled:
       ledger->set_chains_cancelled(ledger->chains_cancelled() + 1);
@@ -349,8 +350,9 @@ void Run::Finish() {
     response_.set_reference_answer(plan_.reference);
     const bool correct = s.answered && plan_.extractor->Matches(s.answer, plan_.reference);
     response_.set_correct(correct);
-    if (!cancelled_) ctx_.metrics.Graded(strategy_, experiment_, correct);
+    if (!cancelled_) ctx_.metrics.Graded(strategy_, experiment_, plan_.planned, correct);
   }
+  ctx_.metrics.RunFinished(experiment_, response_);
   ctx_.metrics.RequestFinished(strategy_, cancelled_ ? "CANCELLED" : "OK", seconds);
   events_ = nullptr;
   DoneCallback done = std::move(done_);
