@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Compose stack's wiring without Docker: ptc-simulator and ptc-server run here as the compose
 # file runs them, with deploy/compose/ptc-server.pbtxt (only the host names and ports rewritten
-# to loopback), and the traffic service's script runs one pass (fewer questions).
+# to loopback), and the traffic service's script runs one pass (fewer questions). Then the
+# Kubernetes ConfigMap's config through the same server, with and without the Secret's variables.
 # Exits 77 (skipped) while the server build does not have the OpenAI-compatible backend kind the
 # compose config uses (ptc.v1.OpenAiBackendConfig).
 # Usage: compose_config_test.sh PTC_SERVER PTC PTC_SIMULATOR
@@ -74,3 +75,26 @@ mkdir "$tmp/bin"
 ln -s "$(cd "$(dirname "$ptc_bin")" && pwd)/$(basename "$ptc_bin")" "$tmp/bin/ptc"
 PATH="$tmp/bin:$PATH" sh -x "$tmp/traffic.sh" </dev/null || { echo "FAIL: the traffic script"; exit 1; }
 echo "compose traffic ran against the compose config"
+
+# The Kubernetes ConfigMap's config starts the same server once the Deployment's Secret-backed
+# variables are set (dummy values; no backend is called), and is refused without them.
+"$python" - "$here/../../deploy/k8s" "$tmp/k8s.pbtxt" >"$tmp/k8s.env" <<'PY'
+import os, sys, yaml
+k8s, out = sys.argv[1:3]
+(cm,) = yaml.safe_load_all(open(os.path.join(k8s, "configmap.yaml")))
+open(out, "w").write(cm["data"]["server.pbtxt"])
+(dep,) = yaml.safe_load_all(open(os.path.join(k8s, "deployment.yaml")))
+for e in dep["spec"]["template"]["spec"]["containers"][0]["env"]:
+    if "secretKeyRef" in e.get("valueFrom", {}):
+        print(f"{e['name']}=dummy-key")
+PY
+if "$server_bin" --config "$tmp/k8s.pbtxt" --listen 127.0.0.1:0 --metrics-listen off \
+  >"$tmp/k8s-nokeys.out" 2>&1; then
+  echo "FAIL the k8s config started without its API keys"; exit 1
+fi
+grep -q "api_key_env" "$tmp/k8s-nokeys.out" || { cat "$tmp/k8s-nokeys.out"; exit 1; }
+env $(cat "$tmp/k8s.env") "$server_bin" --config "$tmp/k8s.pbtxt" --listen 127.0.0.1:0 \
+  --metrics-listen off >"$tmp/k8s.out" 2>&1 &
+pids+=($!)
+listening "$tmp/k8s.out"
+echo "the k8s ConfigMap config starts with the Secret's variables and is refused without them"
