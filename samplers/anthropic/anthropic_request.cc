@@ -94,7 +94,13 @@ absl::StatusOr<http::Request> BuildMessagesRequest(const ChainSpec& spec, uint32
   // With thinking on the API accepts only the default temperature (1) and top_p >= 0.95, and
   // newer models refuse both: they are not sent, so thinking chains sample at temperature 1.
   if (!thinking_on && options.capabilities.temperature) {
-    if (spec.temperature.has_value()) body["temperature"] = *spec.temperature;
+    if (spec.temperature.has_value()) {
+      if (!(*spec.temperature >= 0 && *spec.temperature <= 1)) {
+        return Invalid("temperature",
+                       absl::StrCat("the Anthropic API takes [0, 1], not ", *spec.temperature));
+      }
+      body["temperature"] = *spec.temperature;
+    }
     if (spec.top_p.has_value()) body["top_p"] = *spec.top_p;
   }
   if (options.capabilities.streaming) body["stream"] = true;

@@ -22,7 +22,7 @@ absl::Status AddThinking(const ChainSpec& spec, ThinkingMode mode,
 
 // The whole request for one chain (`n` must be 1: the API has no n). Headers carry the key;
 // error messages never do. INVALID_ARGUMENT naming the setting the API cannot honour
-// (n, logprobs, max_tokens, messages, thinking_budget, reasoning_effort).
+// (n, logprobs, max_tokens, messages, thinking_budget, reasoning_effort, temperature above 1).
 absl::StatusOr<http::Request> BuildMessagesRequest(const ChainSpec& spec, uint32_t n,
                                                    const AnthropicOptions& options);
 

@@ -197,6 +197,19 @@ TEST(AnthropicRequestTest, LogprobsAndNAreRefusedByName) {
   EXPECT_THAT(r.status().message(), HasSubstr("n:"));
 }
 
+TEST(AnthropicRequestTest, TemperatureAboveOneIsRefused) {
+  ChainSpec spec = Spec();
+  spec.temperature = 1.5f;
+  auto r = BuildMessagesRequest(spec, 1, Options());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("temperature"));
+  spec.temperature = 1.0f;
+  EXPECT_TRUE(BuildMessagesRequest(spec, 1, Options()).ok());
+  spec.temperature = 1.5f;  // not sent with thinking on, so not an error then
+  spec.thinking_budget = 1024;
+  EXPECT_TRUE(BuildMessagesRequest(spec, 1, Options()).ok());
+}
+
 TEST(AnthropicRequestTest, ZeroMaxTokensIsRefused) {
   ChainSpec spec = Spec();
   spec.max_tokens = 0;
