@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "samplers/anthropic/anthropic_errors.h"
+#include "samplers/http/upstream_message.h"
 
 namespace ptc::anthropic {
 namespace {
@@ -73,8 +74,7 @@ absl::Status AnthropicDecoder::OnError(const json& data) {
     if (const json* t = StringMember(*error, "type")) error_type_ = t->get<std::string>();
     if (const json* m = StringMember(*error, "message")) message = m->get<std::string>();
   }
-  message = Redact(std::move(message), secret_);
-  if (message.size() > 512) message.resize(512);
+  message = http::SafeUpstreamMessage(message, secret_);
   return absl::Status(
       CodeForErrorType(error_type_),
       absl::StrCat("Anthropic API stream error ", error_type_.empty() ? "(no type)" : error_type_,

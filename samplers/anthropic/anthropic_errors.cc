@@ -6,33 +6,11 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
+#include "samplers/http/upstream_message.h"
 
 namespace ptc::anthropic {
 namespace {
-
-constexpr size_t kMaxMessageBytes = 512;
-
-std::string Bounded(std::string s) {
-  if (s.size() > kMaxMessageBytes) {
-    s.resize(kMaxMessageBytes);
-    s += "...";
-  }
-  // Control characters (newlines from a multi-line message) would make log lines ambiguous.
-  for (char& c : s) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  return s;
-}
-
-std::optional<std::string_view> HeaderValue(const http::ResponseHead& head,
-                                            std::string_view lower_name) {
-  for (const auto& [name, value] : head.headers) {
-    if (name == lower_name) return std::string_view(value);
-  }
-  return std::nullopt;
-}
 
 absl::StatusCode CodeForHttpStatus(int status) {
   switch (status) {
@@ -84,37 +62,13 @@ bool RetryableErrorType(std::string_view type) {
          type == "timeout_error";
 }
 
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value, absl::Time now) {
-  value = Trim(value);
-  if (value.empty()) return std::nullopt;
-  double seconds = 0;
-  if (absl::SimpleAtod(absl::string_view(value.data(), value.size()), &seconds)) {
-    if (!std::isfinite(seconds) || seconds < 0) return std::nullopt;
-    seconds = std::min(seconds, 86400.0);  // a day: anything longer is nonsense
-    return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
-  }
-  absl::Time when;
-  std::string err;
-  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", std::string(value), &when, &err)) {
-    return std::nullopt;
-  }
-  const absl::Duration wait = std::clamp(when - now, absl::ZeroDuration(), absl::Hours(24));
-  return std::chrono::milliseconds(absl::ToInt64Milliseconds(wait));
-}
-
-std::string Redact(std::string text, std::string_view secret) {
-  if (secret.empty()) return text;
-  return absl::StrReplaceAll(text,
-                             {{absl::string_view(secret.data(), secret.size()), "[redacted]"}});
-}
-
 http::UpstreamError ClassifyHttpError(const http::ResponseHead& head, std::string_view body,
                                       std::string_view secret, absl::Time now) {
   http::UpstreamError out;
   absl::StatusCode code = CodeForHttpStatus(head.status);
   // 5xx (529 is Anthropic's "overloaded"), 408 and 429 are transient.
   out.retryable = head.status >= 500 || head.status == 408 || head.status == 429;
-  if (auto v = HeaderValue(head, "retry-after")) out.retry_after = ParseRetryAfter(*v, now);
+  if (auto v = head.Header("retry-after")) out.retry_after = http::ParseRetryAfter(*v, now);
 
   std::string detail;
   nlohmann::json json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -135,9 +89,9 @@ http::UpstreamError ClassifyHttpError(const http::ResponseHead& head, std::strin
       if (RetryableErrorType(type)) out.retryable = true;
     }
     detail = absl::StrCat(type.empty() ? "" : " ", type, message.empty() ? "" : ": ",
-                          Bounded(Redact(std::move(message), secret)));
+                          http::SafeUpstreamMessage(message, secret));
   } else {
-    const auto content_type = HeaderValue(head, "content-type");
+    const auto content_type = head.Header("content-type");
     const bool html = (content_type && content_type->find("html") != std::string_view::npos) ||
                       Trim(body).substr(0, 1) == "<";
     detail = body.empty() ? " (empty body)"

@@ -22,18 +22,13 @@ struct ErrorBody {
 };
 ErrorBody ParseErrorBody(std::string_view body);
 
-// `retry-after` as delay seconds ("2", "1.5") or an HTTP date (RFC 9110 IMF-fixdate, relative to
-// `now`; a date in the past is 0). nullopt when unreadable.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         std::chrono::system_clock::time_point now);
-
 // The HTTP error for a non-2xx answer:
 //   400/404/413/422 INVALID_ARGUMENT / NOT_FOUND, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED: no
 //   retry; 429 RESOURCE_EXHAUSTED: retry (honouring retry-after-ms / retry-after) unless the code
 //   says the quota is spent (insufficient_quota); 408, 409, 5xx (but 501) UNAVAILABLE: retry.
 // The message is "HTTP 429: <the body's message>" or, for a body that is not JSON (an HTML page
 // from a proxy), "HTTP 502 (non-JSON body)": the body is never quoted then. API keys that appear
-// in a message ("sk-...", or `api_key` itself) are masked.
+// in a message ("sk-...", or `api_key` itself) are masked (http::SafeUpstreamMessage).
 http::UpstreamError ClassifyHttpError(const http::ResponseHead& head, std::string_view body,
                                       std::string_view api_key,
                                       std::chrono::system_clock::time_point now);
@@ -42,8 +37,5 @@ http::UpstreamError ClassifyHttpError(const http::ResponseHead& head, std::strin
 // server_error / overloaded -> UNAVAILABLE retryable; rate limits -> RESOURCE_EXHAUSTED
 // retryable; anything else INTERNAL. Message as for ClassifyHttpError.
 http::UpstreamError ClassifyErrorObject(const ErrorBody& error, std::string_view api_key);
-
-// Masks API keys in `message` and caps its length.
-std::string SanitizeMessage(std::string_view message, std::string_view api_key);
 
 }  // namespace ptc::openai

@@ -37,17 +37,6 @@ TEST(AnthropicErrorsTest, RateLimitHonoursRetryAfterSeconds) {
   EXPECT_THAT(e.status.message(), HasSubstr("Number of requests exceeded"));
 }
 
-TEST(AnthropicErrorsTest, RetryAfterForms) {
-  const absl::Time now = absl::FromUnixSeconds(1'700'000'000);  // Tue, 14 Nov 2023 22:13:20 GMT
-  EXPECT_EQ(ParseRetryAfter("0", now), std::chrono::milliseconds(0));
-  EXPECT_EQ(ParseRetryAfter(" 1.5 ", now), std::chrono::milliseconds(1500));
-  EXPECT_EQ(ParseRetryAfter("Tue, 14 Nov 2023 22:13:50 GMT", now), std::chrono::seconds(30));
-  EXPECT_EQ(ParseRetryAfter("Tue, 14 Nov 2023 22:00:00 GMT", now), std::chrono::milliseconds(0));
-  EXPECT_EQ(ParseRetryAfter("soon", now), std::nullopt);
-  EXPECT_EQ(ParseRetryAfter("-3", now), std::nullopt);
-  EXPECT_EQ(ParseRetryAfter("", now), std::nullopt);
-}
-
 TEST(AnthropicErrorsTest, OverloadedAndServerErrorsAreRetryableUnavailable) {
   for (int status : {500, 502, 503, 504, 529}) {
     http::UpstreamError e = ClassifyHttpError(
