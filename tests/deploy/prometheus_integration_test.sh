@@ -12,8 +12,8 @@
 #   - the accuracy recording rule must agree with the accuracy `ptc eval` printed for each N.
 # Also: ptc-health-probe (the Docker HEALTHCHECK) sees the server SERVING, and a closed port as
 # no answer.
-# Usage: prometheus_integration_test.sh PTC_SERVER PTC PTC_HEALTH_PROBE. Exits 77 (skipped) only when prometheus
-# is not installed (scripts/install-deps.sh installs it). Bounded: every wait has a deadline.
+# Usage: prometheus_integration_test.sh PTC_SERVER PTC PTC_HEALTH_PROBE. Skipped (skip_test) only
+# when prometheus is not installed (scripts/install-deps.sh installs it). Bounded: every wait has a deadline.
 set -euo pipefail
 usage="usage: $0 PTC_SERVER PTC PTC_HEALTH_PROBE"
 server_bin=${1:?$usage}
@@ -25,8 +25,8 @@ src=$(cd "$here/../.." && pwd)
 prometheus_bin=$(command -v prometheus || true)
 [ -n "$prometheus_bin" ] || [ ! -x /usr/bin/prometheus ] || prometheus_bin=/usr/bin/prometheus
 if [ -z "$prometheus_bin" ]; then
-  echo "SKIP: prometheus not installed (scripts/install-deps.sh installs Debian's)"
-  exit 77
+  . "$here/../common/skip.sh"
+  skip_test "prometheus not installed (scripts/install-deps.sh installs Debian's)"
 fi
 python=$("$here/find_python_yaml.sh")
 

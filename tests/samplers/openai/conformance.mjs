@@ -9,40 +9,15 @@
 // Usage: node conformance.mjs TOOL OPENAPI_YAML WORKDIR [PRISM_BACKEND_TEST]
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 
+import { loadSchemas } from '../../common/openapi_schemas.mjs';
+
 const [tool, specPath, workdir, backendTest] = process.argv.slice(2);
-const require = createRequire(path.join(path.resolve(workdir), 'package.json'));
-const Ajv2020 = require('ajv/dist/2020').default;
-const addFormats = require('ajv-formats').default;
-const yaml = require('js-yaml');
-
-// OpenAPI's `nullable` is not JSON Schema: beside a `type` it admits null (also past an `enum`);
-// beside no `type` it is dropped (see ../shared/specs/README.md).
-function convertNullable(node) {
-  if (Array.isArray(node)) return node.forEach(convertNullable);
-  if (node === null || typeof node !== 'object') return;
-  if (node.nullable === true && 'type' in node) {
-    const types = Array.isArray(node.type) ? node.type : [node.type];
-    if (!types.includes('null')) node.type = [...types, 'null'];
-    if (Array.isArray(node.enum) && !node.enum.includes(null)) node.enum = [...node.enum, null];
-  }
-  delete node.nullable;
-  Object.values(node).forEach(convertNullable);
-}
-
-const doc = yaml.load(readFileSync(specPath, 'utf8'));
-convertNullable(doc.components);
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
-ajv.addFormat('unixtime', true);
-ajv.addSchema({ $id: 'https://ptc.local/openapi.json', components: doc.components });
-const schemas = Object.fromEntries(
-  ['CreateChatCompletionRequest', 'CreateChatCompletionResponse',
-   'CreateChatCompletionStreamResponse']
-    .map((n) => [n, ajv.compile({ $ref: `https://ptc.local/openapi.json#/components/schemas/${n}` })]));
+const schemas = loadSchemas(specPath, workdir, [
+  'CreateChatCompletionRequest', 'CreateChatCompletionResponse',
+  'CreateChatCompletionStreamResponse']);
 
 let failures = 0;
 const counts = { requests: 0, chunks: 0, streams: 0, prism: 0 };

@@ -4,7 +4,8 @@
 # conformance.mjs). Usage:
 #   openapi_conformance_test.sh TOOL OPENAPI_YAML WORKDIR [PRISM_BACKEND_TEST]
 # Installs ajv, ajv-formats, js-yaml and @stoplight/prism-cli into WORKDIR/node_modules once (from
-# the npm registry); exits 77 (skipped) when the document is missing or npm cannot install them.
+# the npm registry); exits 77 (skipped) when the document is missing or npm cannot install them
+# (skip_test).
 set -u
 tool=$1
 spec=$2
@@ -12,20 +13,9 @@ workdir=$3
 backend_test=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
-if [ ! -f "$spec" ]; then
-  echo "skipped: no OpenAPI document at $spec"
-  exit 77
-fi
-mkdir -p "$workdir"
-if [ ! -f "$workdir/node_modules/ajv/package.json" ] ||
-   [ ! -f "$workdir/node_modules/ajv-formats/package.json" ] ||
-   [ ! -f "$workdir/node_modules/js-yaml/package.json" ] ||
-   [ ! -x "$workdir/node_modules/.bin/prism" ]; then
-  [ -f "$workdir/package.json" ] || echo '{"private": true}' > "$workdir/package.json"
-  if ! (cd "$workdir" && npm install --no-audit --no-fund --loglevel=error \
-          ajv@8 ajv-formats@3 js-yaml@4 @stoplight/prism-cli@5); then
-    echo "skipped: npm install failed"
-    exit 77
-  fi
-fi
+. "$here/../../common/skip.sh"
+. "$here/../../common/npm_packages.sh"
+[ -f "$spec" ] || skip_test "no OpenAPI document at $spec"
+npm_packages "$workdir" ajv/package.json ajv-formats/package.json js-yaml/package.json .bin/prism \
+  -- ajv@8 ajv-formats@3 js-yaml@4 @stoplight/prism-cli@5
 exec node "$here/conformance.mjs" "$tool" "$spec" "$workdir" $backend_test
