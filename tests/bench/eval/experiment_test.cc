@@ -123,7 +123,7 @@ TEST_F(ExperimentTest, RecordsResumeWithoutRedoingAndRefuseForeignRecords) {
   auto records = LoadRecords(o.records_path, false);
   ASSERT_TRUE(records.ok()) << records.status();
   ASSERT_EQ(records->size(), questions_.size() * 2);
-  EXPECT_EQ((*records)[0].chains.size(), 8u);
+  ASSERT_EQ((*records)[0].chains.size(), 8u);
   EXPECT_FALSE((*records)[0].chains[0].finish_reason.empty());
   // A second run without resume refuses to mix.
   EXPECT_EQ(RunExperiment(*stub_, questions_, o).status().code(), absl::StatusCode::kAlreadyExists);

@@ -13,12 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 
 extern char** environ;
 
@@ -96,14 +98,20 @@ std::vector<std::string> TableWithoutLatency(const std::string& dir) {
   return out;
 }
 
+// Series, n, question and repeat identify a call; a line that is not a JSON object is its own key
+// (so it cannot hide a duplicate).
 std::set<std::string> RecordKeys(const std::string& path) {
   std::ifstream in(path);
   std::set<std::string> keys;
   std::string line;
   while (std::getline(in, line)) {
-    // series, n, question and repeat identify a call; all four are in the line's prefix.
-    const size_t details = line.find(",\"seed\"");
-    keys.insert(line.substr(0, details));
+    const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (!j.is_object()) {
+      keys.insert("unparsed: " + line);
+      continue;
+    }
+    keys.insert(absl::StrCat(j.value("series", "?"), "/", j.value("n", -1), "/",
+                             j.value("question", -1), "/", j.value("repeat", -1)));
   }
   return keys;
 }
