@@ -54,6 +54,12 @@ absl::Status AddThinking(const ChainSpec& spec, ThinkingMode mode,
   body["thinking"] = {{"type", "adaptive"}};
   const std::string& effort =
       spec.reasoning_effort.empty() ? default_effort : spec.reasoning_effort;
+  if (!effort.empty() && effort != "low" && effort != "medium" && effort != "high" &&
+      effort != "max") {
+    return Invalid("reasoning_effort", absl::StrCat("Anthropic's adaptive thinking takes low, "
+                                                    "medium, high or max, not \"",
+                                                    effort, "\""));
+  }
   if (!effort.empty()) body["output_config"] = {{"effort", effort}};
   *thinking_on = true;
   return absl::OkStatus();

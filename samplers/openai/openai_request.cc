@@ -7,15 +7,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "samplers/thinking_levels.h"
 
 namespace ptc::openai {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-// ReasoningEffort in the OpenAI document.
-constexpr std::array<std::string_view, 7> kEfforts = {"none", "minimal", "low", "medium",
-                                                      "high", "xhigh",   "max"};
 
 absl::Status Bad(std::string_view field, const std::string& why) {
   return absl::InvalidArgumentError(absl::StrCat("ChainSpec.", std::string(field), ": ", why));
@@ -71,7 +68,7 @@ absl::StatusOr<std::string> BuildChatCompletionBody(const OpenAiOptions& options
       return Bad("reasoning_effort", absl::StrCat(flavor, " backend takes no reasoning effort"));
     }
     bool known = false;
-    for (std::string_view e : kEfforts) known = known || e == spec.reasoning_effort;
+    for (std::string_view e : EffortLevels()) known = known || e == spec.reasoning_effort;
     if (!known) {
       return Bad("reasoning_effort",
                  absl::StrCat("unknown level \"", spec.reasoning_effort,

@@ -165,6 +165,12 @@ TEST(AnthropicRequestTest, AdaptiveThinkingTakesTheEffort) {
   body = Body(*r);
   EXPECT_FALSE(body.contains("thinking"));
   EXPECT_TRUE(body.contains("temperature"));
+
+  // Levels other APIs know but Anthropic's does not are refused by name, not sent.
+  spec.reasoning_effort = "minimal";
+  r = BuildMessagesRequest(spec, 1, Options(ThinkingMode::kAdaptive));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("low, medium, high or max, not \"minimal\""));
 }
 
 TEST(AnthropicRequestTest, AdaptiveThinkingFallsBackToTheConfiguredEffort) {
