@@ -1,5 +1,7 @@
 #include "service/orchestrator_service.h"
 
+#include <algorithm>
+#include <chrono>
 #include <deque>
 
 #include "service/status_util.h"
@@ -8,11 +10,11 @@ namespace ptc {
 
 class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
  public:
-  SolveReactor(OrchestratorService* service, const v1::SolveRequest* request,
-               v1::SolveResponse* response)
+  SolveReactor(OrchestratorService* service, const grpc::CallbackServerContext& ctx,
+               const v1::SolveRequest* request, v1::SolveResponse* response)
       : service_(service) {
     grpc::Status rejected;
-    run_ = service_->BeginCall(*request, &rejected);
+    run_ = service_->BeginCall(ctx, *request, &rejected);
     if (!run_) {
       Finish(rejected);
       return;
@@ -40,9 +42,11 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
 // plan: at most three events per chain, plus the stop decision and the final response.
 class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::SolveEvent> {
  public:
-  StreamReactor(OrchestratorService* service, const v1::SolveRequest* request) : service_(service) {
+  StreamReactor(OrchestratorService* service, const grpc::CallbackServerContext& ctx,
+                const v1::SolveRequest* request)
+      : service_(service) {
     grpc::Status rejected;
-    run_ = service_->BeginCall(*request, &rejected);
+    run_ = service_->BeginCall(ctx, *request, &rejected);
     if (!run_) {
       Finish(rejected);
       return;
@@ -128,24 +132,37 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 
-grpc::ServerUnaryReactor* OrchestratorService::Solve(grpc::CallbackServerContext*,
+grpc::ServerUnaryReactor* OrchestratorService::Solve(grpc::CallbackServerContext* ctx,
                                                      const v1::SolveRequest* request,
                                                      v1::SolveResponse* response) {
-  return new SolveReactor(this, request, response);
+  return new SolveReactor(this, *ctx, request, response);
 }
 
 grpc::ServerWriteReactor<v1::SolveEvent>* OrchestratorService::SolveStream(
-    grpc::CallbackServerContext*, const v1::SolveRequest* request) {
-  return new StreamReactor(this, request);
+    grpc::CallbackServerContext* ctx, const v1::SolveRequest* request) {
+  return new StreamReactor(this, *ctx, request);
 }
 
-std::shared_ptr<Run> OrchestratorService::BeginCall(const v1::SolveRequest& request,
+namespace {
+
+// The call's deadline on the steady clock; max() when the client set none.
+Run::Clock::time_point SteadyDeadline(const grpc::CallbackServerContext& ctx) {
+  const auto remaining = ctx.deadline() - std::chrono::system_clock::now();
+  if (remaining > std::chrono::hours(24 * 365)) return Run::Clock::time_point::max();
+  return Run::Clock::now() + std::chrono::duration_cast<Run::Clock::duration>(
+                                 std::max(remaining, std::chrono::system_clock::duration::zero()));
+}
+
+}  // namespace
+
+std::shared_ptr<Run> OrchestratorService::BeginCall(const grpc::CallbackServerContext& ctx,
+                                                    const v1::SolveRequest& request,
                                                     grpc::Status* rejected) {
   {
     absl::MutexLock lock(&mu_);
     ++active_calls_;
   }
-  auto run = Run::Create(request, ctx_);
+  auto run = Run::Create(request, ctx_, SteadyDeadline(ctx));
   if (run.ok()) return *std::move(run);
   *rejected = ToGrpcStatus(run.status());
   ctx_.metrics.RequestRejected(GrpcCodeName(rejected->error_code()));

@@ -34,7 +34,9 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
   class StreamReactor;
   // Counts the call and creates its Run; on a bad request returns null and sets *rejected (the
   // call is still counted: the reactor calls CallDone from OnDone either way).
-  std::shared_ptr<Run> BeginCall(const v1::SolveRequest& request, grpc::Status* rejected);
+  // `ctx`'s deadline becomes the chains' deadline.
+  std::shared_ptr<Run> BeginCall(const grpc::CallbackServerContext& ctx,
+                                 const v1::SolveRequest& request, grpc::Status* rejected);
   void CallDone();
 
   RunContext ctx_;

@@ -1,12 +1,16 @@
 #include "service/request_plan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "re2/re2.h"
+#include "samplers/thinking_levels.h"
 
 namespace ptc {
 namespace {
@@ -59,6 +63,60 @@ absl::Status CheckLabel(absl::string_view field, const std::string& value, uint3
     return Invalid(field, absl::StrCat(value.size(), " bytes, above the limit of ", max_bytes));
   }
   return absl::OkStatus();
+}
+
+// What a group's chains are given: a budget, an effort level, or neither.
+struct Thinking {
+  uint32_t budget = 0;
+  std::string effort;
+};
+
+// Converts the group's thinking_budget or reasoning_effort to what the backend takes
+// (samplers/thinking_levels.h). `max_tokens` is the group's (0 = unset): a budget mapped from a
+// level is cut to fit below it, or below the server's per-chain limit.
+absl::StatusOr<Thinking> PlanThinking(const v1::SamplingGroup& group, const std::string& field,
+                                      const std::string& backend_name, ThinkingStyle style,
+                                      const v1::ServerLimits& limits, uint32_t max_tokens) {
+  Thinking t;
+  if (group.reasoning_effort().empty()) {
+    if (group.thinking_budget() == 0) return t;
+    if (style == ThinkingStyle::kNone) {
+      return Invalid(field + ".thinking_budget",
+                     absl::StrCat("backend \"", backend_name, "\" has no extended thinking"));
+    }
+    t.budget = group.thinking_budget();
+    if (style == ThinkingStyle::kEffortLevels) t.effort = EffortForBudget(t.budget);
+    return t;
+  }
+  const std::string efield = field + ".reasoning_effort";
+  if (group.thinking_budget() > 0) {
+    return Invalid(efield, "give thinking_budget or reasoning_effort, not both");
+  }
+  const std::optional<uint32_t> budget = BudgetForEffort(group.reasoning_effort());
+  if (!budget.has_value()) {
+    return Invalid(
+        efield,
+        absl::StrCat("unknown level \"", absl::CHexEscape(group.reasoning_effort()), "\" (known: ",
+                     absl::StrJoin(EffortLevels(), ", ",
+                                   [](std::string* out, std::string_view l) { out->append(l); }),
+                     ")"));
+  }
+  if (*budget == 0) return t;  // "none": thinking off
+  switch (style) {
+    case ThinkingStyle::kNone:
+      return Invalid(efield,
+                     absl::StrCat("backend \"", backend_name, "\" has no extended thinking"));
+    case ThinkingStyle::kEffortLevels:
+      t.effort = group.reasoning_effort();
+      return t;
+    case ThinkingStyle::kBudgetTokens:
+    case ThinkingStyle::kOnOffSwitch: {
+      const uint32_t cap = max_tokens > 0 ? max_tokens : limits.max_tokens_per_chain();
+      t.budget = std::min(*budget, cap > 1 ? cap - 1 : 0);
+      return t;
+    }
+  }
+  return t;
 }
 
 }  // namespace
@@ -159,20 +217,18 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
                      absl::StrCat("above the limit of ", limits.max_tokens_per_chain()));
     }
     uint32_t max_tokens = group.max_tokens();
-    if (group.thinking_budget() > 0) {
-      if (backend->capabilities().thinking == ThinkingStyle::kNone) {
-        return Invalid(field + ".thinking_budget",
-                       absl::StrCat("backend \"", backend_name, "\" has no extended thinking"));
-      }
-      if (max_tokens == 0) {
-        max_tokens =
-            std::min<uint64_t>(uint64_t{group.thinking_budget()} + limits.default_max_tokens(),
-                               limits.max_tokens_per_chain());
-      }
-      if (group.thinking_budget() >= max_tokens) {
-        return Invalid(field + ".thinking_budget",
-                       absl::StrCat("must be below max_tokens (", max_tokens, ")"));
-      }
+    ASSIGN_OR_RETURN(const Thinking thinking,
+                     PlanThinking(group, field, backend_name, backend->capabilities().thinking,
+                                  limits, max_tokens));
+    if (thinking.budget > 0 && max_tokens == 0) {
+      max_tokens = std::min<uint64_t>(uint64_t{thinking.budget} + limits.default_max_tokens(),
+                                      limits.max_tokens_per_chain());
+    }
+    if (thinking.budget > 0 && thinking.budget >= max_tokens) {
+      return Invalid(
+          field + (group.thinking_budget() > 0 ? ".thinking_budget" : ".reasoning_effort"),
+          absl::StrCat(group.thinking_budget() > 0 ? "" : "its budget of ", thinking.budget,
+                       " must be below max_tokens (", max_tokens, ")"));
     }
     if (max_tokens == 0) max_tokens = limits.default_max_tokens();
 
@@ -198,7 +254,8 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       if (group.has_temperature()) c.spec.temperature = group.temperature();
       if (group.has_top_p()) c.spec.top_p = group.top_p();
       c.spec.max_tokens = max_tokens;
-      c.spec.thinking_budget = group.thinking_budget();
+      c.spec.thinking_budget = thinking.budget;
+      c.spec.reasoning_effort = thinking.effort;
       c.spec.seed = group.has_seed() ? group.seed() + i : seeds();
       c.spec.top_logprobs =
           plan.aggregator->wants_logprobs() && backend->capabilities().logprobs ? 5 : 0;
@@ -210,11 +267,23 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       plan.chains.push_back(std::move(c));
     }
   }
-  if (plan.chains.empty()) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "limits: not even one chain fits the cost cap of $", absl::StrFormat("%.4f", cost_cap),
-        token_cap > 0 ? absl::StrCat(" and the token cap of ", token_cap) : "",
-        " (worst case per chain: prompt bytes as tokens plus max_tokens)"));
+  plan.min_ok_chains = std::max<uint32_t>(1, r.limits().min_ok_chains());
+  if (plan.min_ok_chains > plan.planned) {
+    return Invalid("limits.min_ok_chains",
+                   absl::StrCat(r.limits().min_ok_chains(), " is more than the ", plan.planned,
+                                " chains the request plans"));
+  }
+  if (plan.chains.size() < plan.min_ok_chains) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("limits: ",
+                     plan.chains.empty() ? "not even one chain fits"
+                                         : absl::StrCat("only ", plan.chains.size(), " chains fit"),
+                     " the cost cap of $", absl::StrFormat("%.4f", cost_cap),
+                     token_cap > 0 ? absl::StrCat(" and the token cap of ", token_cap) : "",
+                     " (worst case per chain: prompt bytes as tokens plus max_tokens)",
+                     plan.min_ok_chains > 1
+                         ? absl::StrCat("; the quorum limits.min_ok_chains is ", plan.min_ok_chains)
+                         : ""));
   }
   return plan;
 }

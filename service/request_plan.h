@@ -31,6 +31,7 @@ struct RequestPlan {
   std::vector<PlannedChain> chains;  // in plan order; spec.index is the position
   uint32_t planned = 0;              // chains the request asked for
   uint32_t dropped_for_budget = 0;   // asked for but not covered by the cost or token cap
+  uint32_t min_ok_chains = 1;        // the quorum (limits.min_ok_chains, at least 1)
   double reserved_usd = 0;
   uint64_t reserved_tokens = 0;
   std::unique_ptr<AnswerExtractor> extractor;

@@ -81,8 +81,10 @@ void AddUsage(const TokenUsage& u, v1::TokenUsage* out) {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request, RunContext& ctx) {
+absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request, RunContext& ctx,
+                                                 Clock::time_point deadline) {
   ASSIGN_OR_RETURN(RequestPlan plan, PlanRequest(request, ctx.limits, ctx.backends, ctx.prices));
+  for (PlannedChain& c : plan.chains) c.spec.deadline = deadline;
   return std::shared_ptr<Run>(new Run(request, ctx, std::move(plan)));
 }
 
@@ -141,6 +143,8 @@ void Run::LaunchUpTo(size_t count) {
     rec->set_backend(pc.backend_name);
     rec->set_model(pc.spec.model);
     rec->set_seed(pc.spec.seed);
+    rec->set_thinking_budget(pc.spec.thinking_budget);
+    rec->set_reasoning_effort(pc.spec.reasoning_effort);
     ChainState& state = chains_.emplace_back();
     state.started = Clock::now();
     ctx_.metrics.ChainLaunched();
@@ -201,6 +205,7 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
   ledger->set_cost_usd(ledger->cost_usd() + cost);
   switch (result.status) {
     case ChainStatus::kOk: {
+      state.ok = true;
       ledger->set_chains_succeeded(ledger->chains_succeeded() + 1);
       ExtractedAnswer a = plan_.extractor->Extract(result.text);
       rec->set_parseable(a.parseable);
@@ -217,6 +222,10 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
     case ChainStatus::kFailed:
       ledger->set_chains_failed(ledger->chains_failed() + 1);
       ctx_.metrics.BackendError(pc.backend_name, result.error);
+      if (first_error_.empty()) {
+        first_error_ =
+            absl::StrCat("chain ", index, " (", pc.backend_name, "): ", result.error.ToString());
+      }
       break;
     case ChainStatus::kCancelled:
       ledger->set_chains_cancelled(ledger->chains_cancelled() + 1);
@@ -258,7 +267,10 @@ void Run::CheckStop() {
   // Ask after each chain that joins the prefix, as if they had arrived one at a time.
   while (!check.stop && prefix_ < votes_.size() && votes_[prefix_].finished) {
     if (votes_[prefix_].voted) prefix_tally_.Add(prefix_, votes_[prefix_].answer);
+    if (chains_[prefix_].ok) ++prefix_ok_;
     ++prefix_;
+    // No early stop before the quorum has finished OK.
+    if (prefix_ok_ < plan_.min_ok_chains) continue;
     check =
         plan_.stop_rule->Check(prefix_tally_, std::span<const ChainVote>(votes_.data(), prefix_));
   }
@@ -358,9 +370,19 @@ void Run::Finish() {
   DoneCallback done = std::move(done_);
   done_ = nullptr;
   if (done) {
-    done(cancelled_ ? absl::CancelledError("request cancelled") : absl::OkStatus(),
-         std::move(response_));
+    absl::Status status = FinalStatus();  // before response_ is moved from
+    done(std::move(status), std::move(response_));
   }
+}
+
+absl::Status Run::FinalStatus() const {
+  if (cancelled_) return absl::CancelledError("request cancelled");
+  const v1::Ledger& l = response_.ledger();
+  if (l.chains_succeeded() >= plan_.min_ok_chains) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat(
+      "quorum not met: ", l.chains_succeeded(), " of ", l.chains_launched(),
+      " chains finished OK, limits.min_ok_chains is ", plan_.min_ok_chains, "; ", l.chains_failed(),
+      " failed", first_error_.empty() ? "" : absl::StrCat(", the first: ", first_error_)));
 }
 
 void Run::Emit(v1::SolveEvent event) {

@@ -50,9 +50,11 @@ class Run : public std::enable_shared_from_this<Run> {
   // response when Cancel() came first.
   using DoneCallback = std::function<void(absl::Status, v1::SolveResponse)>;
 
-  // Validates and plans the request (see request_plan.h); nothing is launched yet.
-  static absl::StatusOr<std::shared_ptr<Run>> Create(const v1::SolveRequest& request,
-                                                     RunContext& ctx);
+  // Validates and plans the request (see request_plan.h); nothing is launched yet. `deadline` (the
+  // call's) reaches every chain: backends neither retry nor wait upstream past it.
+  static absl::StatusOr<std::shared_ptr<Run>> Create(
+      const v1::SolveRequest& request, RunContext& ctx,
+      Clock::time_point deadline = Clock::time_point::max());
 
   // Launches the chains. Call once. `events` may be empty.
   void Start(EventSink events, DoneCallback done);
@@ -68,6 +70,7 @@ class Run : public std::enable_shared_from_this<Run> {
     std::unique_ptr<ChainHandle> handle;
     Clock::time_point started;
     bool done = false;
+    bool ok = false;  // finished with status OK
   };
 
   Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan);
@@ -81,6 +84,9 @@ class Run : public std::enable_shared_from_this<Run> {
   void OnChainDone(uint32_t index, ChainResult result, std::optional<Clock::time_point> first_token,
                    Clock::time_point end, std::optional<v1::ChainConfidence> confidence);
   void Finish();
+  // OK, CANCELLED (the client cancelled), or UNAVAILABLE when fewer chains than the quorum
+  // finished OK.
+  absl::Status FinalStatus() const;
   void Emit(v1::SolveEvent event);
   double SecondsSinceStart(Clock::time_point t) const;
   std::string ModelLabel(const PlannedChain& c) const;
@@ -103,7 +109,9 @@ class Run : public std::enable_shared_from_this<Run> {
   Tally tally_;         // every finished chain (events, unparseable count)
   Tally prefix_tally_;  // chains 0..prefix_-1, all finished: what the stop rule sees
   uint32_t prefix_ = 0;
+  uint32_t prefix_ok_ = 0;  // chains of the prefix that finished OK (for the quorum)
   uint32_t finished_ = 0;
+  std::string first_error_;  // the first failed chain's error, for a missed quorum
   bool cancelled_ = false;
   bool stopped_ = false;  // the stop rule said enough
   bool finished_run_ = false;

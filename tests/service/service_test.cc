@@ -47,6 +47,7 @@ class ServiceTest : public ::testing::Test {
     AddSim(&c, "fast", 0.001);
     AddSim(&c, "slow", 500);  // chains that do not finish within a test
     AddSim(&c, "flaky", 0.001, 0.5);
+    AddSim(&c, "broken", 0.001, 1.0);  // every chain fails
     c.mutable_limits()->set_max_chains_per_request(128);
     c.mutable_limits()->set_max_prompt_bytes(4096);
     c = WithDefaults(c);
@@ -96,6 +97,11 @@ class ServiceTest : public ::testing::Test {
   std::unique_ptr<v1::Orchestrator::Stub> stub_;
   McqQuestion question_;
 };
+
+v1::SolveRequest Unanimous(v1::SolveRequest r) {
+  for (auto& g : *r.mutable_sampling()) g.set_temperature(0);
+  return r;
+}
 
 TEST_F(ServiceTest, FansOut64ChainsThatOverlapInTime) {
   v1::SolveResponse r;
@@ -164,6 +170,19 @@ TEST_F(ServiceTest, ThinkingBudgetIsReasoningTokens) {
   }
 }
 
+TEST_F(ServiceTest, AnEffortLevelIsATokenBudgetOnTheSimulatedModel) {
+  v1::SolveRequest req = Request("fast", 4);
+  req.mutable_sampling(0)->set_reasoning_effort("low");
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_GT(r.ledger().tokens().reasoning_tokens(), 0u);
+  for (const auto& c : r.chains()) {
+    EXPECT_EQ(c.thinking_budget(), 2048u);  // "low" (samplers/thinking_levels.h)
+    EXPECT_EQ(c.reasoning_effort(), "");
+    EXPECT_LE(c.usage().reasoning_tokens(), 2048u);
+  }
+}
+
 TEST_F(ServiceTest, FailedChainsAreRecordedAndDoNotVote) {
   v1::SolveResponse r;
   ASSERT_TRUE(Solve(Request("flaky", 32), &r).ok());
@@ -177,6 +196,68 @@ TEST_F(ServiceTest, FailedChainsAreRecordedAndDoNotVote) {
       EXPECT_THAT(c.error(), HasSubstr("simulated"));
     }
   }
+}
+
+TEST_F(ServiceTest, WhenNoChainSucceedsTheRequestFailsNamingTheFirstError) {
+  v1::SolveResponse r;
+  const grpc::Status s = Solve(Request("broken", 4), &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(s.error_message(), HasSubstr("quorum not met: 0 of 4 chains finished OK"));
+  EXPECT_THAT(s.error_message(), HasSubstr("4 failed"));
+  EXPECT_THAT(s.error_message(), HasSubstr("simulated"));
+}
+
+TEST_F(ServiceTest, QuorumOfOkChains) {
+  // About half of the flaky backend's 32 chains fail (seeded): a quorum of 8 is met, one of 32
+  // is not.
+  v1::SolveRequest req = Request("flaky", 32);
+  req.mutable_limits()->set_min_ok_chains(8);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_GE(r.ledger().chains_succeeded(), 8u);
+  EXPECT_GT(r.ledger().chains_failed(), 0u);
+  EXPECT_FALSE(r.answer().empty());
+
+  req.mutable_limits()->set_min_ok_chains(32);
+  const grpc::Status s = Solve(req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(s.error_message(), HasSubstr("limits.min_ok_chains is 32"));
+
+  // More than the plan: the request is wrong.
+  req.mutable_limits()->set_min_ok_chains(33);
+  EXPECT_EQ(Solve(req, &r).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ServiceTest, CostCapBelowTheQuorumIsResourceExhausted) {
+  v1::SolveRequest req = Request("fast", 10);
+  req.mutable_sampling(0)->set_max_tokens(1000);
+  const double worst = ((req.messages(0).content().size() + 8) * 3.0 + 1000 * 15.0) / 1e6;
+  req.mutable_limits()->set_max_cost_usd(3.5 * worst);  // 3 chains fit
+  req.mutable_limits()->set_min_ok_chains(4);
+  v1::SolveResponse r;
+  const grpc::Status s = Solve(req, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(s.error_message(), HasSubstr("only 3 chains fit"));
+  EXPECT_THAT(s.error_message(), HasSubstr("min_ok_chains is 4"));
+  req.mutable_limits()->set_min_ok_chains(3);
+  EXPECT_TRUE(Solve(req, &r).ok());
+}
+
+TEST_F(ServiceTest, EarlyStopWaitsForTheQuorum) {
+  // Unanimous chains: Adaptive-Consistency alone stops after 4 (see below); with a quorum of 10
+  // it cannot stop before 10 chains have finished OK.
+  v1::SolveRequest req = Unanimous(Request("fast", 16));
+  req.mutable_stop()->mutable_adaptive_consistency();
+  req.mutable_launch()->mutable_waves()->set_size(2);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  ASSERT_TRUE(r.stop().stopped_early());
+  EXPECT_LT(r.stop().after_chains(), 10u);
+  req.mutable_limits()->set_min_ok_chains(10);
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_TRUE(r.stop().stopped_early());
+  EXPECT_GE(r.stop().after_chains(), 10u);
+  EXPECT_GE(r.ledger().chains_succeeded(), 10u);
 }
 
 TEST_F(ServiceTest, StreamSendsStartedFinishedTallyThenFinal) {
@@ -274,11 +355,6 @@ TEST_F(ServiceTest, TokenCapShrinksThePlanAndGenerationStaysUnderIt) {
 }
 
 // Greedy (temperature 0) chains all give the question's modal answer: a unanimous vote.
-v1::SolveRequest Unanimous(v1::SolveRequest r) {
-  for (auto& g : *r.mutable_sampling()) g.set_temperature(0);
-  return r;
-}
-
 TEST_F(ServiceTest, StopDecisionComesBeforeTheCancelledChainsAndTheFinalAnswer) {
   // 8 fast chains and 24 that would run for minutes; Adaptive-Consistency stops after 4
   // unanimous votes, all at once, so the 24 slow ones must be cancelled.

@@ -1,0 +1,123 @@
+// PlanRequest's conversion between thinking budgets and effort levels, against backends of each
+// thinking style (fakes: they only declare capabilities; nothing is started).
+#include "service/request_plan.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "service/config.h"
+
+namespace ptc {
+namespace {
+
+using ::testing::HasSubstr;
+
+class FakeBackend : public Backend {
+ public:
+  explicit FakeBackend(ThinkingStyle style) { caps_.thinking = style; }
+  const BackendCapabilities& capabilities() const override { return caps_; }
+  std::string_view default_model() const override { return "fake-model"; }
+  std::unique_ptr<ChainHandle> Start(const ChainSpec&, std::shared_ptr<ChainObserver>) override {
+    ADD_FAILURE() << "planning starts nothing";
+    return nullptr;
+  }
+
+ private:
+  BackendCapabilities caps_;
+};
+
+class RequestPlanThinkingTest : public ::testing::Test {
+ protected:
+  RequestPlanThinkingTest() {
+    std::map<std::string, std::unique_ptr<Backend>> b;
+    b["budget"] = std::make_unique<FakeBackend>(ThinkingStyle::kBudgetTokens);
+    b["effort"] = std::make_unique<FakeBackend>(ThinkingStyle::kEffortLevels);
+    b["switch"] = std::make_unique<FakeBackend>(ThinkingStyle::kOnOffSwitch);
+    b["plain"] = std::make_unique<FakeBackend>(ThinkingStyle::kNone);
+    backends_ = std::make_unique<BackendSet>(std::move(b), "budget");
+    limits_ = WithDefaults(v1::ServerConfig()).limits();
+  }
+
+  absl::StatusOr<RequestPlan> Plan(const std::string& backend, uint32_t budget,
+                                   const std::string& effort, uint32_t max_tokens = 0) {
+    v1::SolveRequest r;
+    auto* m = r.add_messages();
+    m->set_role(v1::Message::ROLE_USER);
+    m->set_content("Which is it? (A) one (B) two");
+    auto* g = r.add_sampling();
+    g->set_backend(backend);
+    g->set_n(2);
+    g->set_thinking_budget(budget);
+    g->set_reasoning_effort(effort);
+    g->set_max_tokens(max_tokens);
+    return PlanRequest(r, limits_, *backends_, prices_);
+  }
+
+  std::unique_ptr<BackendSet> backends_;
+  v1::ServerLimits limits_;
+  PriceTable prices_;
+};
+
+TEST_F(RequestPlanThinkingTest, EffortBecomesABudgetForABudgetBackend) {
+  auto plan = Plan("budget", 0, "medium");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  for (const PlannedChain& c : plan->chains) {
+    EXPECT_EQ(c.spec.thinking_budget, 8192u);
+    EXPECT_EQ(c.spec.reasoning_effort, "");
+    EXPECT_GT(c.spec.max_tokens, c.spec.thinking_budget);  // max_tokens made room for it
+  }
+  // A given max_tokens cuts the mapped budget below it.
+  plan = Plan("budget", 0, "max", 4096);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chains[0].spec.thinking_budget, 4095u);
+  // "none" is thinking off.
+  plan = Plan("budget", 0, "none");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chains[0].spec.thinking_budget, 0u);
+}
+
+TEST_F(RequestPlanThinkingTest, BudgetBecomesALevelForAnEffortBackend) {
+  for (const auto& [budget, level] : std::vector<std::pair<uint32_t, std::string>>{
+           {1024, "low"}, {2048, "low"}, {4096, "medium"}, {8192, "medium"}, {20000, "high"}}) {
+    auto plan = Plan("effort", budget, "");
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    EXPECT_EQ(plan->chains[0].spec.reasoning_effort, level) << budget;
+    EXPECT_EQ(plan->chains[0].spec.thinking_budget, budget);
+  }
+  auto plan = Plan("effort", 0, "xhigh");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chains[0].spec.reasoning_effort, "xhigh");
+  EXPECT_EQ(plan->chains[0].spec.thinking_budget, 0u);
+}
+
+TEST_F(RequestPlanThinkingTest, SwitchBackendIsOnForAnyLevelButNone) {
+  auto plan = Plan("switch", 0, "low");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_GT(plan->chains[0].spec.thinking_budget, 0u);
+  plan = Plan("switch", 0, "none");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->chains[0].spec.thinking_budget, 0u);
+}
+
+TEST_F(RequestPlanThinkingTest, BadCombinationsNameTheField) {
+  auto plan = Plan("budget", 2048, "low");
+  EXPECT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(plan.status().message(), HasSubstr("sampling[0].reasoning_effort: give"));
+  plan = Plan("effort", 0, "extreme");
+  EXPECT_THAT(plan.status().message(), HasSubstr("sampling[0].reasoning_effort: unknown level"));
+  EXPECT_THAT(plan.status().message(), HasSubstr("minimal"));
+  plan = Plan("plain", 0, "low");
+  EXPECT_THAT(
+      plan.status().message(),
+      HasSubstr("sampling[0].reasoning_effort: backend \"plain\" has no extended thinking"));
+  plan = Plan("plain", 1024, "");
+  EXPECT_THAT(plan.status().message(), HasSubstr("sampling[0].thinking_budget"));
+  // "none" asks for no thinking, which every backend can do.
+  EXPECT_TRUE(Plan("plain", 0, "none").ok());
+  // A budget that does not fit below an explicit max_tokens.
+  plan = Plan("budget", 4096, "", 1024);
+  EXPECT_THAT(plan.status().message(),
+              HasSubstr("sampling[0].thinking_budget: 4096 must be below max_tokens (1024)"));
+}
+
+}  // namespace
+}  // namespace ptc
