@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -24,6 +25,9 @@ struct ChainVote {
   bool finished = false;  // done, whatever its status
   bool voted = false;     // finished OK with a parseable answer
   std::string answer;     // when voted
+  // The chain's lowest group confidence, when the rule wants confidence (confidence_window() > 0)
+  // and the chain's tokens carried log-probabilities.
+  std::optional<double> confidence;
 };
 
 struct StopCheck {
@@ -38,8 +42,24 @@ class StopRule {
   virtual std::string name() const = 0;
   // Chains per wave when the request names no launch policy; 0 = all at once.
   virtual uint32_t default_wave_size() const = 0;
-  // Called after every finished chain. `chains` covers the whole plan, in plan order.
+  // Chains in the first wave when the request names no launch policy; 0 = default_wave_size().
+  virtual uint32_t default_first_wave() const { return 0; }
+  // Called as the plan-order prefix of finished chains grows, once per chain joining it, with
+  // that prefix (`tally` counts its votes).
   virtual StopCheck Check(const Tally& tally, std::span<const ChainVote> chains) const = 0;
+
+  // Confidence-based rules. A rule that returns a window > 0 gets each chain's lowest group
+  // confidence over that window in ChainVote::confidence, and the plan asks backends for
+  // log-probabilities (refusing backends that have none).
+  virtual uint32_t confidence_window() const { return 0; }
+  // A threshold for cutting chains mid-stream, once the prefix allows one (nullopt before): a
+  // chain of plan index >= protected_chains() whose group confidence over the last
+  // confidence_window() tokens falls below it is cancelled and does not vote. Called like Check.
+  virtual std::optional<double> CutThreshold(std::span<const ChainVote> /*chains*/) const {
+    return std::nullopt;
+  }
+  // Chains that are never cut (the warm-up), in plan order.
+  virtual uint32_t protected_chains() const { return 0; }
 };
 
 using StopRuleRegistry = MessagePluginRegistry<StopRule>;

@@ -154,7 +154,23 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     plan.first_wave = w.first() > 0 ? w.first() : w.size();
   } else if (!r.launch().has_all_at_once()) {
     plan.wave_size = plan.first_wave = plan.stop_rule->default_wave_size();
+    if (plan.stop_rule->default_first_wave() > 0) {
+      plan.first_wave = plan.stop_rule->default_first_wave();
+    }
   }
+  // One confidence tracker per chain: the rule's window, or the strategy's.
+  const uint32_t rule_window = plan.stop_rule->confidence_window();
+  if (rule_window > 0 && plan.aggregator->wants_logprobs() &&
+      rule_window != plan.aggregator->confidence_window()) {
+    return Invalid(absl::StrCat("stop.", plan.stop_rule->name(), ".window_tokens"),
+                   absl::StrCat(rule_window, " differs from the aggregation's window_tokens (",
+                                plan.aggregator->confidence_window(), "); they must be equal"));
+  }
+  const bool wants_logprobs = rule_window > 0 || plan.aggregator->wants_logprobs();
+  plan.confidence_window =
+      rule_window > 0
+          ? rule_window
+          : (plan.aggregator->wants_logprobs() ? plan.aggregator->confidence_window() : 0);
 
   if (r.sampling_size() == 0) return Invalid("sampling", "at least one group is required");
   if (static_cast<uint32_t>(r.sampling_size()) > limits.max_groups()) {
@@ -199,6 +215,11 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     }
     if (group.model().size() > limits.max_label_bytes()) {
       return Invalid(field + ".model", "too long");
+    }
+    if (rule_window > 0 && !backend->capabilities().logprobs) {
+      return Invalid(field + ".backend", absl::StrCat("stop rule ", plan.stop_rule->name(),
+                                                      " needs log-probabilities and backend \"",
+                                                      backend_name, "\" gives none"));
     }
     if (group.has_temperature()) {
       if (!(group.temperature() >= 0 && group.temperature() <= 2)) {
@@ -257,8 +278,7 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       c.spec.thinking_budget = thinking.budget;
       c.spec.reasoning_effort = thinking.effort;
       c.spec.seed = group.has_seed() ? group.seed() + i : seeds();
-      c.spec.top_logprobs =
-          plan.aggregator->wants_logprobs() && backend->capabilities().logprobs ? 5 : 0;
+      c.spec.top_logprobs = wants_logprobs && backend->capabilities().logprobs ? 5 : 0;
       c.backend = backend;
       c.backend_name = backend_name;
       c.reserved_usd = worst;

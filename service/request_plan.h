@@ -39,7 +39,10 @@ struct RequestPlan {
   std::unique_ptr<StopRule> stop_rule;
   uint32_t first_wave = 0;  // chains launched at once at the start; 0 = all
   uint32_t wave_size = 0;   // chains launched each time every launched chain is done
-  std::string reference;    // normalised; empty when none was given
+  // Group window of each chain's confidence tracker; 0 = no tracking (neither the strategy nor the
+  // stop rule uses confidence).
+  uint32_t confidence_window = 0;
+  std::string reference;  // normalised; empty when none was given
 };
 
 absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& request,

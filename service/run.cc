@@ -7,19 +7,27 @@
 namespace ptc {
 
 // Forwards one chain's reports to the Run's strand, stamping times where they happen. When the
-// strategy wants log-probabilities it also folds each delta into the chain's ConfidenceTracker
-// here, on the backend's thread (a chain's calls never overlap), so deltas are not posted one by
-// one; the statistics travel with OnDone.
+// strategy or the stop rule uses confidence it also folds each delta into the chain's
+// ConfidenceTracker here, on the backend's thread (a chain's calls never overlap), so deltas are
+// not posted one by one; the statistics travel with OnDone. A cuttable chain whose group
+// confidence falls below the Run's cut threshold asks the strand, once, to cancel it.
 class Run::Observer : public ChainObserver {
  public:
-  Observer(std::shared_ptr<Run> run, uint32_t index, uint32_t confidence_window)
-      : run_(std::move(run)), index_(index) {
+  Observer(std::shared_ptr<Run> run, uint32_t index, uint32_t confidence_window, bool cuttable)
+      : run_(std::move(run)), index_(index), cuttable_(cuttable && confidence_window > 0) {
     if (confidence_window > 0) confidence_.emplace(confidence_window);
   }
 
   void OnDelta(const ChainDelta& delta) override {
     if (!first_token_ && delta.tokens > 0) first_token_ = Clock::now();
-    if (confidence_) confidence_->Add(delta);
+    if (!confidence_) return;
+    confidence_->Add(delta);
+    if (!cuttable_ || cut_asked_) return;
+    const std::optional<double> lowest = confidence_->lowest_complete_group();
+    if (lowest.has_value() && *lowest < run_->cut_threshold_.load(std::memory_order_relaxed)) {
+      cut_asked_ = true;
+      boost::asio::post(run_->strand_, [run = run_, index = index_] { run->CutChain(index); });
+    }
   }
 
   void OnDone(ChainResult result) override {
@@ -37,6 +45,8 @@ class Run::Observer : public ChainObserver {
  private:
   std::shared_ptr<Run> run_;
   const uint32_t index_;
+  const bool cuttable_;
+  bool cut_asked_ = false;
   std::optional<Clock::time_point> first_token_;
   std::optional<ConfidenceTracker> confidence_;
 };
@@ -150,9 +160,8 @@ void Run::LaunchUpTo(size_t count) {
     ctx_.metrics.ChainLaunched();
     state.handle = pc.backend->Start(
         pc.spec,
-        std::make_shared<Observer>(
-            shared_from_this(), pc.spec.index,
-            plan_.aggregator->wants_logprobs() ? plan_.aggregator->confidence_window() : 0));
+        std::make_shared<Observer>(shared_from_this(), pc.spec.index, plan_.confidence_window,
+                                   pc.spec.index >= plan_.stop_rule->protected_chains()));
     rec->set_started_at_s(SecondsSinceStart(state.started));
     if (events_) {
       v1::SolveEvent e;
@@ -166,6 +175,13 @@ void Run::LaunchUpTo(size_t count) {
     }
   }
   response_.mutable_ledger()->set_chains_launched(static_cast<uint32_t>(chains_.size()));
+}
+
+void Run::CutChain(uint32_t index) {
+  ChainState& state = chains_[index];
+  if (state.done || state.cut || !state.handle) return;
+  state.cut = true;
+  state.handle->Cancel();
 }
 
 void Run::OnChainDone(uint32_t index, ChainResult result,
@@ -188,6 +204,9 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
   }
   const double cost = ctx_.prices.Cost(pc.backend_name, pc.spec.model, result.usage);
   rec->set_cost_usd(cost);
+  if (confidence && plan_.stop_rule->confidence_window() > 0) {
+    votes_[index].confidence = confidence->lowest_group();
+  }
   if (confidence) {
     rec->set_mean_token_confidence(confidence->mean_token());
     *rec->mutable_confidence() = std::move(*confidence);
@@ -229,6 +248,10 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
       break;
     case ChainStatus::kCancelled:
       ledger->set_chains_cancelled(ledger->chains_cancelled() + 1);
+      if (state.cut) {
+        rec->set_cut_low_confidence(true);
+        ledger->set_chains_cut_low_confidence(ledger->chains_cut_low_confidence() + 1);
+      }
       break;
   }
   ctx_.metrics.ChainFinished(pc.backend_name, ModelLabel(pc), StatusLabel(result.status),
@@ -269,10 +292,17 @@ void Run::CheckStop() {
     if (votes_[prefix_].voted) prefix_tally_.Add(prefix_, votes_[prefix_].answer);
     if (chains_[prefix_].ok) ++prefix_ok_;
     ++prefix_;
+    const std::span<const ChainVote> prefix(votes_.data(), prefix_);
+    if (!cut_threshold_set_) {
+      if (const std::optional<double> t = plan_.stop_rule->CutThreshold(prefix)) {
+        cut_threshold_set_ = true;
+        cut_threshold_.store(*t, std::memory_order_relaxed);
+        response_.mutable_stop()->set_cut_threshold(*t);
+      }
+    }
     // No early stop before the quorum has finished OK.
     if (prefix_ok_ < plan_.min_ok_chains) continue;
-    check =
-        plan_.stop_rule->Check(prefix_tally_, std::span<const ChainVote>(votes_.data(), prefix_));
+    check = plan_.stop_rule->Check(prefix_tally_, prefix);
   }
   if (!check.stop) return;
   stopped_ = true;
@@ -292,11 +322,12 @@ void Run::CheckStop() {
 }
 
 // Against the whole plan: each unlaunched chain would have cost a mean finished chain; each
-// cancelled one, that minus what it did generate. Means are over chains that finished OK.
+// cancelled one (by the stop or a confidence cut), that minus what it did generate. Means are over
+// chains that finished OK.
 void Run::RecordSavings() {
   v1::Ledger* ledger = response_.mutable_ledger();
   ledger->set_chains_not_launched(static_cast<uint32_t>(plan_.chains.size() - chains_.size()));
-  if (!response_.stop().stopped_early()) return;
+  if (!response_.stop().stopped_early() && ledger->chains_cut_low_confidence() == 0) return;
   TokenUsage mean;
   uint32_t ok = 0;
   for (const v1::ChainRecord& r : response_.chains()) {

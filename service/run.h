@@ -14,8 +14,10 @@
 // chain is done even if the caller lets go.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -70,7 +72,8 @@ class Run : public std::enable_shared_from_this<Run> {
     std::unique_ptr<ChainHandle> handle;
     Clock::time_point started;
     bool done = false;
-    bool ok = false;  // finished with status OK
+    bool ok = false;   // finished with status OK
+    bool cut = false;  // cancelled by the stop rule's confidence cut
   };
 
   Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan);
@@ -78,6 +81,8 @@ class Run : public std::enable_shared_from_this<Run> {
   void Launch();
   void LaunchUpTo(size_t count);  // launches plan chains [launched, count)
   void CheckStop();
+  // Cancels a running chain whose confidence fell below the cut threshold (from its observer).
+  void CutChain(uint32_t index);
   void RecordSavings();
   // `confidence`: the chain's statistics when the strategy wants log-probabilities and some
   // token carried them.
@@ -112,6 +117,9 @@ class Run : public std::enable_shared_from_this<Run> {
   uint32_t prefix_ok_ = 0;  // chains of the prefix that finished OK (for the quorum)
   uint32_t finished_ = 0;
   std::string first_error_;  // the first failed chain's error, for a missed quorum
+  bool cut_threshold_set_ = false;
+  // Read by observers on backend threads; -inf (nothing is cut) until the stop rule sets it.
+  std::atomic<double> cut_threshold_{-std::numeric_limits<double>::infinity()};
   bool cancelled_ = false;
   bool stopped_ = false;  // the stop rule said enough
   bool finished_run_ = false;

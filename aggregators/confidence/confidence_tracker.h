@@ -50,9 +50,15 @@ class ConfidenceTracker {
 
   uint64_t tokens() const { return tokens_; }
   uint32_t window_tokens() const { return window_; }
-  // Mean C over the last min(tokens, window_tokens) tokens: the group ending at the latest token
-  // (DeepConf online compares it with its threshold). 0 before any token.
+  // Mean C over the last min(tokens, window_tokens) tokens: the group ending at the latest token.
+  // 0 before any token.
   double current_group() const;
+  // The lowest group confidence so far over complete windows; nullopt before the first complete
+  // window. (DeepConf online cuts a chain once it falls below the threshold; checking this after
+  // each delta sees every group, however many tokens a delta carries.)
+  std::optional<double> lowest_complete_group() const {
+    return groups_ == 0 ? std::nullopt : std::optional<double>(lowest_group_);
+  }
   // Every statistic; unset when no token carried log-probabilities.
   std::optional<v1::ChainConfidence> Stats() const;
 

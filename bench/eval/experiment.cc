@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <utility>
 
@@ -31,6 +32,13 @@ absl::Status Validate(const std::vector<McqQuestion>& questions, const Experimen
   if (questions.empty()) return absl::InvalidArgumentError("the dataset has no questions");
   if (o.ns.empty()) return absl::InvalidArgumentError("no N values given");
   if (o.series.empty()) return absl::InvalidArgumentError("no series given");
+  std::set<std::string> keys;
+  for (const Series& s : o.series) {
+    if (!keys.insert(s.Key()).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("series \"", s.Key(), "\" is given twice (e.g. a stop rule listed twice)"));
+    }
+  }
   for (uint32_t n : o.ns) {
     if (n == 0) return absl::InvalidArgumentError("N must be at least 1");
   }
@@ -73,9 +81,31 @@ absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name) {
 }
 
 std::string StopName(const v1::StopRule& stop) {
-  const google::protobuf::FieldDescriptor* f = stop.GetReflection()->GetOneofFieldDescriptor(
+  const google::protobuf::Reflection* reflection = stop.GetReflection();
+  const google::protobuf::FieldDescriptor* f = reflection->GetOneofFieldDescriptor(
       stop, v1::StopRule::descriptor()->FindOneofByName("rule"));
-  return f ? f->name() : "fixed";
+  if (f == nullptr) return "fixed";
+  std::string name = f->name();
+  // Settings that differ from the defaults, so that two series of one rule stay apart.
+  const google::protobuf::Message& rule = reflection->GetMessage(stop, f);
+  const google::protobuf::Reflection* r = rule.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> set;
+  r->ListFields(rule, &set);
+  for (const google::protobuf::FieldDescriptor* field : set) {
+    absl::StrAppend(&name, " ", field->name(), "=");
+    switch (field->cpp_type()) {
+      case google::protobuf::FieldDescriptor::CPPTYPE_UINT32:
+        absl::StrAppend(&name, r->GetUInt32(rule, field));
+        break;
+      case google::protobuf::FieldDescriptor::CPPTYPE_DOUBLE:
+        absl::StrAppend(&name, absl::SixDigits(r->GetDouble(rule, field)));
+        break;
+      default:
+        absl::StrAppend(&name, "?");
+        break;
+    }
+  }
+  return name;
 }
 
 absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface& stub,

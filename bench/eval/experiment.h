@@ -43,7 +43,8 @@ struct Series {
 
 // Maps a strategy name to its Aggregation: majority, weighted, filtered (default parameters).
 absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name);
-// The StopRule oneof field's name ("fixed" when unset).
+// The StopRule oneof field's name ("fixed" when unset), followed by the rule's settings that are
+// not defaults ("esc window=8", "deepconf_online warmup=8 window_tokens=256").
 std::string StopName(const v1::StopRule& stop);
 
 struct Progress {

@@ -51,7 +51,8 @@ ABSL_FLAG(int, concurrency, 8, "Solve calls in flight");
 ABSL_FLAG(std::string, experiment, "", "experiment label");
 ABSL_FLAG(int, limit, 0, "first Q questions only; 0 = all");
 ABSL_FLAG(std::string, launch, "", "launch policy: all, waves:K or waves:K:FIRST");
-ABSL_FLAG(std::string, stop, "fixed", "stop rules to sweep: fixed, ac[:threshold], esc[:window]");
+ABSL_FLAG(std::string, stop, "fixed",
+          "stop rules to sweep: fixed, ac[:threshold], esc[:window], deepconf[:warmup[:window]]");
 
 namespace {
 
@@ -114,7 +115,8 @@ constexpr char kEvalUsage[] =
     "  --concurrency C      Solve calls in flight (default 8)\n"
     "  --experiment LABEL   experiment label (default: the dataset's file name)\n"
     "  --limit Q            first Q questions only (default: all)\n"
-    "  --stop LIST          stop rules to sweep: fixed, ac[:threshold], esc[:window]\n"
+    "  --stop LIST          stop rules to sweep: fixed, ac[:threshold], esc[:window],\n"
+    "                       deepconf[:warmup[:window]] (DeepConf online)\n"
     "                       (default fixed; early-stopping rules launch in waves)\n"
     "  --launch POLICY      all, waves:K or waves:K:FIRST (default: the rule's own)\n"
     "  --backend LIST       backends (default: the server's default)\n"

@@ -13,7 +13,10 @@ using ::testing::HasSubstr;
 
 class FakeBackend : public Backend {
  public:
-  explicit FakeBackend(ThinkingStyle style) { caps_.thinking = style; }
+  explicit FakeBackend(ThinkingStyle style, bool logprobs = true) {
+    caps_.thinking = style;
+    caps_.logprobs = logprobs;
+  }
   const BackendCapabilities& capabilities() const override { return caps_; }
   std::string_view default_model() const override { return "fake-model"; }
   std::unique_ptr<ChainHandle> Start(const ChainSpec&, std::shared_ptr<ChainObserver>) override {
@@ -32,7 +35,7 @@ class RequestPlanThinkingTest : public ::testing::Test {
     b["budget"] = std::make_unique<FakeBackend>(ThinkingStyle::kBudgetTokens);
     b["effort"] = std::make_unique<FakeBackend>(ThinkingStyle::kEffortLevels);
     b["switch"] = std::make_unique<FakeBackend>(ThinkingStyle::kOnOffSwitch);
-    b["plain"] = std::make_unique<FakeBackend>(ThinkingStyle::kNone);
+    b["plain"] = std::make_unique<FakeBackend>(ThinkingStyle::kNone, /*logprobs=*/false);
     backends_ = std::make_unique<BackendSet>(std::move(b), "budget");
     limits_ = WithDefaults(v1::ServerConfig()).limits();
   }
@@ -117,6 +120,41 @@ TEST_F(RequestPlanThinkingTest, BadCombinationsNameTheField) {
   plan = Plan("budget", 4096, "", 1024);
   EXPECT_THAT(plan.status().message(),
               HasSubstr("sampling[0].thinking_budget: 4096 must be below max_tokens (1024)"));
+}
+
+}  // namespace
+}  // namespace ptc
+
+namespace ptc {
+namespace {
+
+TEST_F(RequestPlanThinkingTest, ConfidenceStopRuleNeedsLogprobsAndOneWindow) {
+  v1::SolveRequest r;
+  auto* m = r.add_messages();
+  m->set_role(v1::Message::ROLE_USER);
+  m->set_content("Which is it? (A) one (B) two");
+  auto* g = r.add_sampling();
+  g->set_backend("budget");
+  g->set_n(4);
+  r.mutable_stop()->mutable_deepconf_online()->set_window_tokens(512);
+  auto plan = PlanRequest(r, limits_, *backends_, prices_);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->confidence_window, 512u);
+  EXPECT_EQ(plan->chains[0].spec.top_logprobs, 5u);
+  EXPECT_EQ(plan->first_wave, 16u);  // the warm-up, then one at a time
+  EXPECT_EQ(plan->wave_size, 1u);
+
+  r.mutable_aggregation()->mutable_weighted()->set_window_tokens(1024);
+  plan = PlanRequest(r, limits_, *backends_, prices_);
+  EXPECT_THAT(plan.status().message(),
+              HasSubstr("stop.deepconf_online.window_tokens: 512 differs from the aggregation's"));
+  r.mutable_aggregation()->mutable_weighted()->set_window_tokens(512);
+  EXPECT_TRUE(PlanRequest(r, limits_, *backends_, prices_).ok());
+
+  g->set_backend("plain");
+  plan = PlanRequest(r, limits_, *backends_, prices_);
+  EXPECT_THAT(plan.status().message(),
+              HasSubstr("sampling[0].backend: stop rule deepconf_online needs log-probabilities"));
 }
 
 }  // namespace

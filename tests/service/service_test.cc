@@ -260,6 +260,51 @@ TEST_F(ServiceTest, EarlyStopWaitsForTheQuorum) {
   EXPECT_GE(r.ledger().chains_succeeded(), 10u);
 }
 
+TEST_F(ServiceTest, DeepConfOnlineCutsLowConfidenceChainsAfterTheWarmup) {
+  v1::SolveRequest req = Request("fast", 48);
+  // Not a dataset question: the simulated model picks letters at random, so the vote never
+  // settles and every chain after the warm-up runs or is cut.
+  req.mutable_messages(0)->set_content(
+      "Answer with the letter of your choice.\n\nA) red\nB) green\nC) blue\nD) yellow");
+  req.clear_reference_answer();
+  auto* d = req.mutable_stop()->mutable_deepconf_online();
+  d->set_warmup(8);
+  d->set_window_tokens(32);
+  d->set_consensus(1.0);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  ASSERT_TRUE(r.stop().has_cut_threshold());
+  EXPECT_GT(r.stop().cut_threshold(), 0);
+  uint32_t cut = 0;
+  for (const auto& c : r.chains()) {
+    if (!c.cut_low_confidence()) continue;
+    ++cut;
+    EXPECT_GE(c.index(), 8u) << "a warm-up chain was cut";
+    EXPECT_EQ(c.status(), v1::CHAIN_STATUS_CANCELLED);
+    EXPECT_EQ(c.vote_weight(), 0);
+    EXPECT_GE(c.usage().completion_tokens() + c.usage().reasoning_tokens(), 32u);
+  }
+  EXPECT_EQ(cut, r.ledger().chains_cut_low_confidence());
+  EXPECT_EQ(r.ledger().chains_cancelled(), cut);
+  // keep_percent 90: about a tenth of the chains fall below the warm-up's 10th percentile at
+  // some point of their stream; with 40 candidates at least one is cut (seeded).
+  EXPECT_GT(cut, 0u);
+  EXPECT_LT(cut, 40u);
+  EXPECT_GT(r.ledger().tokens_saved_estimate(), 0u);
+}
+
+TEST_F(ServiceTest, DeepConfOnlineStopsOnConfidentConsensus) {
+  v1::SolveRequest req = Unanimous(Request("fast", 64));
+  req.mutable_stop()->mutable_deepconf_online();  // warm-up 16, consensus 0.95
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_TRUE(r.stop().stopped_early());
+  EXPECT_EQ(r.stop().after_chains(), 16u);  // unanimous: settled right after the warm-up
+  EXPECT_EQ(r.stop().rule(), "deepconf_online");
+  EXPECT_GE(r.stop().statistic(), 0.95);
+  EXPECT_EQ(r.ledger().chains_launched(), 16u);
+}
+
 TEST_F(ServiceTest, StreamSendsStartedFinishedTallyThenFinal) {
   grpc::ClientContext ctx;
   auto reader = stub_->SolveStream(&ctx, Request("fast", 8));

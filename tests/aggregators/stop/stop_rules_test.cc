@@ -1,6 +1,9 @@
+#include <functional>
+#include <optional>
 #include <vector>
 
 #include "aggregators/stop/adaptive_consistency/adaptive_consistency.h"
+#include "aggregators/stop/deepconf_online/deepconf_online.h"
 #include "aggregators/stop_rule.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -33,7 +36,7 @@ TEST(StopRulesTest, UnsetIsFixedAndNeverStops) {
   EXPECT_EQ(rule->default_wave_size(), 0u);
   Tally t;
   for (uint32_t i = 0; i < 50; ++i) t.Add(i, "A");
-  std::vector<ChainVote> votes(50, ChainVote{true, true, "A"});
+  std::vector<ChainVote> votes(50, ChainVote{true, true, "A", std::nullopt});
   EXPECT_FALSE(rule->Check(t, votes).stop);
 }
 
@@ -74,14 +77,14 @@ TEST(StopRulesTest, EscStopsAtTheFirstFinishedUnanimousWindow) {
   EXPECT_EQ(rule->default_wave_size(), 3u);
   Tally t;
   std::vector<ChainVote> votes(9);
-  auto vote = [&](uint32_t i, const char* a) { votes[i] = ChainVote{true, true, a}; };
+  auto vote = [&](uint32_t i, const char* a) { votes[i] = ChainVote{true, true, a, std::nullopt}; };
   vote(0, "A");
   vote(1, "B");
   vote(2, "A");  // window 0 disagrees
   vote(3, "C");
   vote(4, "C");  // window 1 not finished
   EXPECT_FALSE(rule->Check(t, votes).stop);
-  votes[5] = ChainVote{true, false, ""};  // finished unparseable: no agreement
+  votes[5] = ChainVote{true, false, "", std::nullopt};  // finished unparseable: no agreement
   EXPECT_FALSE(rule->Check(t, votes).stop);
   vote(6, "D");
   vote(7, "D");
@@ -89,6 +92,78 @@ TEST(StopRulesTest, EscStopsAtTheFirstFinishedUnanimousWindow) {
   StopCheck c = rule->Check(t, votes);
   EXPECT_TRUE(c.stop);
   EXPECT_EQ(c.statistic, 2);  // the third window
+}
+
+TEST(StopRulesTest, PercentileInterpolatesBetweenOrderStatistics) {
+  EXPECT_EQ(Percentile({}, 10), std::nullopt);
+  EXPECT_EQ(Percentile({3}, 10), 3);
+  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 0), 1);
+  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 100), 5);
+  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 50), 3);
+  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 10), 1.4);  // numpy.percentile gives 1.4
+}
+
+TEST(StopRulesTest, DeepConfOnlineWarmsUpThenSetsTheThresholdAndStopsOnWeightedConsensus) {
+  v1::StopRule config;
+  auto* d = config.mutable_deepconf_online();
+  d->set_warmup(4);
+  d->set_keep_percent(75);  // threshold: the 25th percentile of the warm-up
+  d->set_consensus(0.9);
+  d->set_window_tokens(64);
+  auto rule = Rule(config);
+  EXPECT_EQ(rule->name(), "deepconf_online");
+  EXPECT_EQ(rule->default_first_wave(), 4u);
+  EXPECT_EQ(rule->default_wave_size(), 1u);
+  EXPECT_EQ(rule->confidence_window(), 64u);
+  EXPECT_EQ(rule->protected_chains(), 4u);
+  Tally t;
+  std::vector<ChainVote> votes;
+  auto vote = [&](const char* a, std::optional<double> c) {
+    votes.push_back(ChainVote{true, a[0] != 0, a, c});
+  };
+  vote("A", 2.0);
+  vote("A", 4.0);
+  vote("A", 6.0);
+  // Before the warm-up is done: no threshold, no stop, even though all agree.
+  EXPECT_EQ(rule->CutThreshold(votes), std::nullopt);
+  EXPECT_FALSE(rule->Check(t, votes).stop);
+  vote("B", 8.0);
+  ASSERT_TRUE(rule->CutThreshold(votes).has_value());
+  EXPECT_DOUBLE_EQ(*rule->CutThreshold(votes), 3.5);  // 25th percentile of {2, 4, 6, 8}
+  // Weighted share of A: 12 / 20 = 0.6.
+  StopCheck c = rule->Check(t, votes);
+  EXPECT_FALSE(c.stop);
+  EXPECT_DOUBLE_EQ(c.statistic, 0.6);
+  // A cut chain (finished, no vote) changes nothing; confident A votes reach 0.9.
+  vote("", std::nullopt);
+  EXPECT_DOUBLE_EQ(rule->Check(t, votes).statistic, 0.6);
+  vote("A", 30.0);
+  vote("A", 30.0);
+  c = rule->Check(t, votes);
+  EXPECT_TRUE(c.stop);
+  EXPECT_DOUBLE_EQ(c.statistic, 72.0 / 80.0);
+}
+
+TEST(StopRulesTest, DeepConfOnlineWithoutConfidenceCutsNothingAndCountsVotes) {
+  v1::StopRule config;
+  config.mutable_deepconf_online()->set_warmup(2);
+  auto rule = Rule(config);
+  Tally t;
+  std::vector<ChainVote> votes(2, ChainVote{true, true, "C", std::nullopt});
+  EXPECT_EQ(rule->CutThreshold(votes), std::nullopt);
+  EXPECT_TRUE(rule->Check(t, votes).stop);  // 2 of 2 plain votes
+}
+
+TEST(StopRulesTest, DeepConfOnlineSettingsAreChecked) {
+  for (auto set : std::vector<std::function<void(v1::StopRule::DeepConfOnline*)>>{
+           [](auto* d) { d->set_keep_percent(120); }, [](auto* d) { d->set_consensus(0.5); },
+           [](auto* d) { d->set_warmup(5000); }, [](auto* d) { d->set_window_tokens(1 << 20); }}) {
+    v1::StopRule config;
+    set(config.mutable_deepconf_online());
+    auto r = CreateStopRule(config);
+    ASSERT_FALSE(r.ok());
+    EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("stop.deepconf_online."));
+  }
 }
 
 TEST(StopRulesTest, UnknownRuleSettingsAreErrors) {

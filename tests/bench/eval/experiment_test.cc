@@ -112,6 +112,34 @@ TEST_F(ExperimentTest, EarlyStoppingAndNumericAreNotSubsampled) {
   for (const CellStats& c : r->cells) EXPECT_FALSE(c.subsampled);
 }
 
+TEST_F(ExperimentTest, SeriesOfOneRuleWithOtherSettingsStayApartAndDuplicatesAreRefused) {
+  v1::StopRule esc, esc8, deepconf;
+  esc.mutable_esc();
+  esc8.mutable_esc()->set_window(8);
+  deepconf.mutable_deepconf_online()->set_warmup(4);
+  deepconf.mutable_deepconf_online()->set_consensus(0.9);
+  EXPECT_EQ(StopName(v1::StopRule()), "fixed");
+  EXPECT_EQ(StopName(esc), "esc");
+  EXPECT_EQ(StopName(esc8), "esc window=8");
+  EXPECT_EQ(StopName(deepconf), "deepconf_online warmup=4 consensus=0.9");
+
+  ExperimentOptions o = Options();
+  o.series[0].stop_rule = esc;
+  o.series[0].stop = StopName(esc);
+  o.series.push_back(o.series[0]);
+  auto r = RunExperiment(*stub_, questions_, o);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(r.status().message(), HasSubstr("given twice"));
+  o.series[1].stop_rule = esc8;
+  o.series[1].stop = StopName(esc8);
+  questions_.resize(3);
+  o.ns = {8};
+  r = RunExperiment(*stub_, questions_, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->cells.size(), 2u);
+  EXPECT_EQ(r->cells[1].stats.stop, "esc window=8");
+}
+
 TEST_F(ExperimentTest, RecordsResumeWithoutRedoingAndRefuseForeignRecords) {
   const std::string dir = ::testing::TempDir() + "/experiment_test_records";
   std::filesystem::remove_all(dir);
