@@ -54,7 +54,9 @@ std::vector<uint64_t> Share(uint64_t total, const std::vector<uint64_t>& weights
 }  // namespace
 
 OpenAiDecoder::OpenAiDecoder(DecoderOptions options)
-    : options_(std::move(options)), choices_(std::max(options_.n, 1u)) {}
+    : options_(std::move(options)), choices_(std::max(options_.n, 1u)) {
+  for (Choice& c : choices_) c.splitter = ThinkSplitter(options_.think_open_at_start);
+}
 
 absl::Status OpenAiDecoder::Fail(absl::Status status) {
   if (status.ok()) return status;

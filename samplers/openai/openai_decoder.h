@@ -18,9 +18,10 @@ namespace ptc::openai {
 struct DecoderOptions {
   uint32_t n = 1;
   bool split_think_tags = true;
-  uint32_t top_logprobs = 0;     // asked for; 0 = none
-  uint64_t prompt_estimate = 0;  // EstimatePromptTokens, used until the server reports usage
-  std::string api_key;           // masked out of error messages
+  bool think_open_at_start = false;  // ThinkSplitter's starts_inside
+  uint32_t top_logprobs = 0;         // asked for; 0 = none
+  uint64_t prompt_estimate = 0;      // EstimatePromptTokens, used until the server reports usage
+  std::string api_key;               // masked out of error messages
 };
 
 // Text: `delta.content` (`message.content`) is the visible answer, with inline <think>...</think>

@@ -72,6 +72,10 @@ absl::StatusOr<OpenAiOptions> OpenAiOptionsFromConfig(const Config& config) {
   }
   o.thinking_switch = config.thinking_switch();
   o.split_think_tags = !config.has_split_think_tags() || config.split_think_tags();
+  o.think_open_at_start = config.think_open_at_start();
+  if (o.think_open_at_start && !o.split_think_tags) {
+    return Bad("think_open_at_start", "needs split_think_tags");
+  }
   if (config.has_top_k()) {
     if (!AcceptsExtensions(o.flavor)) {
       return Bad("top_k", absl::StrCat("only for VLLM and SGLANG, not ", FlavorName(o.flavor)));

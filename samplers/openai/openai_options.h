@@ -30,6 +30,7 @@ struct OpenAiOptions {
   // VLLM / SGLANG: chat_template_kwargs {"enable_thinking": thinking_budget > 0}.
   bool thinking_switch = false;
   bool split_think_tags = true;
+  bool think_open_at_start = false;
   std::optional<uint32_t> top_k;  // VLLM / SGLANG only
   std::optional<float> min_p;     // VLLM / SGLANG only
   std::vector<std::string> stop;  // stop sequences, at most kMaxStop

@@ -33,6 +33,7 @@ std::unique_ptr<http::ResponseDecoder> OpenAiProtocol::NewDecoder(const ChainSpe
   DecoderOptions d;
   d.n = n;
   d.split_think_tags = options_.split_think_tags;
+  d.think_open_at_start = options_.think_open_at_start;
   d.top_logprobs = spec.top_logprobs;
   d.prompt_estimate = EstimatePromptTokens(spec);
   d.api_key = options_.api_key;

@@ -24,6 +24,14 @@ ThinkSplitter::Output ThinkSplitter::Feed(std::string_view piece) {
   held_.clear();
   buf.append(piece);
   std::string_view rest = buf;
+  if (at_start_) {
+    if (rest.size() < kOpen.size() && kOpen.substr(0, rest.size()) == rest) {
+      held_ = std::move(buf);  // could still be an echoed "<think>"
+      return out;
+    }
+    at_start_ = false;
+    if (rest.substr(0, kOpen.size()) == kOpen) rest.remove_prefix(kOpen.size());
+  }
   while (!rest.empty()) {
     if (state_ == State::kAfter) {
       out.text.append(rest);

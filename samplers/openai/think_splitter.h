@@ -9,6 +9,13 @@ namespace ptc::openai {
 
 class ThinkSplitter {
  public:
+  ThinkSplitter() = default;
+  // `starts_inside`: the output begins inside the reasoning (chat templates that end the prompt
+  // with "<think>", as DeepSeek-R1's and QwQ's do, so only "</think>" appears). A "<think>" at the
+  // very start of the output is then dropped, for servers that echo it.
+  explicit ThinkSplitter(bool starts_inside)
+      : state_(starts_inside ? State::kInside : State::kBefore), at_start_(starts_inside) {}
+
   struct Output {
     std::string text;       // visible
     std::string reasoning;  // inside <think>...</think>
@@ -27,7 +34,8 @@ class ThinkSplitter {
  private:
   enum class State { kBefore, kInside, kAfter };
   State state_ = State::kBefore;
-  std::string held_;  // a possible tag prefix
+  bool at_start_ = false;  // starts_inside, and the output's first bytes are not yet seen
+  std::string held_;       // a possible tag prefix
 };
 
 }  // namespace ptc::openai

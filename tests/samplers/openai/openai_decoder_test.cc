@@ -131,6 +131,21 @@ TEST(OpenAiDecoderTest, ThinkTagSplitAcrossChunks) {
   EXPECT_EQ(r.usage.reasoning, 2u);
 }
 
+TEST(OpenAiDecoderTest, OutputThatStartsInsideTheReasoning) {
+  DecoderOptions o = Opts();
+  o.think_open_at_start = true;
+  OpenAiDecoder d(o);
+  RecordingSink sink;
+  for (const char* piece : {"Compare the ", "options.\n</th", "ink>\n\nAnswer: D"}) {
+    ASSERT_TRUE(d.OnEvent(Data(Chunk(0, {{"content", piece}})), sink).ok());
+  }
+  ASSERT_TRUE(d.OnEvent(Data(Chunk(0, Json::object(), "stop")), sink).ok());
+  ASSERT_TRUE(d.OnEvent(Done(), sink).ok());
+  const ChainResult r = d.TakeResult(0);
+  EXPECT_EQ(r.reasoning, "Compare the options.\n");
+  EXPECT_EQ(r.text, "\n\nAnswer: D");
+}
+
 TEST(OpenAiDecoderTest, SplittingCanBeTurnedOff) {
   DecoderOptions o = Opts();
   o.split_think_tags = false;

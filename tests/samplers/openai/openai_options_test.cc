@@ -62,6 +62,12 @@ TEST(OpenAiOptionsTest, ErrorsNameTheField) {
   c.add_stop("");
   EXPECT_THAT(OpenAiOptionsFromConfig(c).status().message(), HasSubstr("stop[0]"));
   c.clear_stop();
+  c.set_think_open_at_start(true);
+  c.set_split_think_tags(false);
+  EXPECT_THAT(OpenAiOptionsFromConfig(c).status().message(), HasSubstr("think_open_at_start"));
+  c.set_split_think_tags(true);
+  ASSERT_TRUE(OpenAiOptionsFromConfig(c).ok());
+  EXPECT_TRUE(OpenAiOptionsFromConfig(c)->think_open_at_start);
   c.set_flavor(static_cast<Config::Flavor>(42));
   EXPECT_THAT(OpenAiOptionsFromConfig(c).status().message(), HasSubstr("flavor"));
 }

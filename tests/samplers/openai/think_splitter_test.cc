@@ -13,8 +13,8 @@ struct Split {
 };
 
 // Feeds `pieces` and flushes; returns everything that came out.
-Split SplitAll(const std::vector<std::string>& pieces) {
-  ThinkSplitter s;
+Split SplitAll(const std::vector<std::string>& pieces, bool starts_inside = false) {
+  ThinkSplitter s(starts_inside);
   Split out;
   for (const std::string& p : pieces) {
     ThinkSplitter::Output o = s.Feed(p);
@@ -45,6 +45,28 @@ TEST(ThinkSplitterTest, EveryTwoAndThreeWaySplitGivesTheSameResult) {
       ASSERT_EQ(s.reasoning, whole.reasoning) << i << " " << j;
     }
   }
+}
+
+TEST(ThinkSplitterTest, StartingInsideOnlyTheCloseTagSplits) {
+  // DeepSeek-R1's template ends the prompt with "<think>": the output has only "</think>".
+  const std::string input = "Let me think: B fits.\n</think>\n\nAnswer: B";
+  for (size_t i = 0; i <= input.size(); ++i) {
+    const Split s = SplitAll({input.substr(0, i), input.substr(i)}, /*starts_inside=*/true);
+    ASSERT_EQ(s.reasoning, "Let me think: B fits.\n") << i;
+    ASSERT_EQ(s.text, "\n\nAnswer: B") << i;
+  }
+  // A server that echoes the opening tag: it is dropped, however it is split.
+  const std::string echoed = "<think>x</think>y";
+  for (size_t i = 0; i <= echoed.size(); ++i) {
+    const Split s = SplitAll({echoed.substr(0, i), echoed.substr(i)}, true);
+    ASSERT_EQ(s.reasoning, "x") << i;
+    ASSERT_EQ(s.text, "y") << i;
+  }
+  // A short output that is a prefix of "<think>" and nothing else is reasoning.
+  EXPECT_EQ(SplitAll({"<th"}, true).reasoning, "<th");
+  // Never closed: all reasoning (a chain cut by max_tokens).
+  EXPECT_EQ(SplitAll({"still thinking"}, true).reasoning, "still thinking");
+  EXPECT_EQ(SplitAll({"still thinking"}, true).text, "");
 }
 
 TEST(ThinkSplitterTest, OneByteAtATime) {
