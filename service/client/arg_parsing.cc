@@ -122,28 +122,33 @@ absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
         esc->set_window(*w);
       }
     } else if (name == "deepconf" || name == "deepconf_online") {
-      // deepconf[:WARMUP[:WINDOW]]
+      // deepconf[:WARMUP[:WINDOW[:CONSENSUS]]]
       auto* d = rule.mutable_deepconf_online();
       if (!value.empty()) {
         std::vector<absl::string_view> parts = absl::StrSplit(value, ':');
-        if (parts.size() > 2) {
+        if (parts.size() > 3) {
           return absl::InvalidArgumentError(
-              absl::StrCat("--", flag, ": \"", item, "\": deepconf[:WARMUP[:WINDOW]]"));
+              absl::StrCat("--", flag, ": \"", item, "\": deepconf[:WARMUP[:WINDOW[:CONSENSUS]]]"));
         }
         auto warmup = ParsePositiveUint32(flag, parts[0]);
         if (!warmup.ok()) return warmup.status();
         d->set_warmup(*warmup);
-        if (parts.size() == 2) {
+        if (parts.size() >= 2) {
           auto window = ParsePositiveUint32(flag, parts[1]);
           if (!window.ok()) return window.status();
           d->set_window_tokens(*window);
+        }
+        if (parts.size() == 3) {
+          auto consensus = ParseFloat(flag, parts[2]);
+          if (!consensus.ok()) return consensus.status();
+          d->set_consensus(*consensus);
         }
       }
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("--", flag, ": \"", item,
                        "\" is not a stop rule (fixed, ac[:threshold], esc[:window], "
-                       "deepconf[:warmup[:window]])"));
+                       "deepconf[:warmup[:window[:consensus]]])"));
     }
     out.push_back(std::move(rule));
   }

@@ -31,8 +31,8 @@ absl::StatusOr<std::vector<std::string>> ParseNameList(absl::string_view flag,
                                                        absl::string_view text);
 
 // A comma-separated list of stop rules: "fixed", "ac" (Adaptive-Consistency; "ac:0.99" sets the
-// threshold), "esc" ("esc:8" sets the window), "deepconf" (DeepConf online; "deepconf:16:256"
-// sets the warm-up and the group window).
+// threshold), "esc" ("esc:8" sets the window), "deepconf" (DeepConf online;
+// "deepconf:16:256:0.9" sets the warm-up, the group window and the consensus).
 absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
                                                         absl::string_view text);
 

@@ -52,7 +52,8 @@ ABSL_FLAG(std::string, experiment, "", "experiment label");
 ABSL_FLAG(int, limit, 0, "first Q questions only; 0 = all");
 ABSL_FLAG(std::string, launch, "", "launch policy: all, waves:K or waves:K:FIRST");
 ABSL_FLAG(std::string, stop, "fixed",
-          "stop rules to sweep: fixed, ac[:threshold], esc[:window], deepconf[:warmup[:window]]");
+          "stop rules to sweep: fixed, ac[:threshold], esc[:window], "
+          "deepconf[:warmup[:window[:consensus]]]");
 
 namespace {
 
@@ -116,7 +117,7 @@ constexpr char kEvalUsage[] =
     "  --experiment LABEL   experiment label (default: the dataset's file name)\n"
     "  --limit Q            first Q questions only (default: all)\n"
     "  --stop LIST          stop rules to sweep: fixed, ac[:threshold], esc[:window],\n"
-    "                       deepconf[:warmup[:window]] (DeepConf online)\n"
+    "                       deepconf[:warmup[:window[:consensus]]] (DeepConf online)\n"
     "                       (default fixed; early-stopping rules launch in waves)\n"
     "  --launch POLICY      all, waves:K or waves:K:FIRST (default: the rule's own)\n"
     "  --backend LIST       backends (default: the server's default)\n"

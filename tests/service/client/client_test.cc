@@ -216,13 +216,14 @@ TEST(ArgParsingTest, StopListNamesRulesAndSettings) {
   EXPECT_NEAR((*stops)[1].adaptive_consistency().threshold(), 0.99, 1e-6);
   EXPECT_EQ((*stops)[2].esc().window(), 8u);
   EXPECT_EQ((*stops)[3].esc().window(), 0u);  // the rule's default
-  stops = ParseStopList("stop", "deepconf,deepconf:8,deepconf:8:256");
+  stops = ParseStopList("stop", "deepconf,deepconf:8,deepconf:8:256,deepconf:4:64:0.9");
   ASSERT_TRUE(stops.ok()) << stops.status();
   EXPECT_EQ((*stops)[0].deepconf_online().warmup(), 0u);
   EXPECT_EQ((*stops)[1].deepconf_online().warmup(), 8u);
   EXPECT_EQ((*stops)[2].deepconf_online().window_tokens(), 256u);
+  EXPECT_NEAR((*stops)[3].deepconf_online().consensus(), 0.9, 1e-6);
   for (const char* bad : {"", "sometimes", "esc:0", "ac:x", "fixed:3", "deepconf:0", "deepconf:8:x",
-                          "deepconf:1:2:3"}) {
+                          "deepconf:1:2:x", "deepconf:1:2:0.9:4"}) {
     auto r = ParseStopList("stop", bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("--stop: ")) << bad;
