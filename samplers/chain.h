@@ -21,6 +21,11 @@ struct ChatMessage {
   std::string content;
 };
 
+// The largest token count a backend's usage report is taken at; larger ones are clamped to it.
+// No request uses a trillion tokens, and at this bound sums of a few counts cannot overflow and
+// stay exact as doubles (the decoders share counts out in proportions).
+inline constexpr uint64_t kMaxReportedTokens = uint64_t{1} << 40;
+
 // Disjoint token counts: prompt + completion (visible output) + reasoning (thinking) = total.
 // cached_prompt is the part of `prompt` served from the backend's prompt cache (billed at the
 // cached-input price), not an extra count.

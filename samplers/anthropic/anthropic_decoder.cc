@@ -27,11 +27,13 @@ const json* StringMember(const json& object, const char* name) {
 }
 
 // A non-negative integer member, or `fallback`.
+// A non-negative count, at most kMaxReportedTokens; `fallback` when absent or negative.
 uint64_t Count(const json& object, const char* name, uint64_t fallback) {
   const json* v = Member(object, name);
   if (v == nullptr || !v->is_number_integer()) return fallback;
+  if (v->is_number_unsigned()) return std::min(v->get<uint64_t>(), kMaxReportedTokens);
   const int64_t n = v->get<int64_t>();
-  return n < 0 ? fallback : static_cast<uint64_t>(n);
+  return n < 0 ? fallback : std::min(static_cast<uint64_t>(n), kMaxReportedTokens);
 }
 
 }  // namespace
@@ -230,6 +232,7 @@ ChainResult AnthropicDecoder::TakeResult(uint32_t choice) {
     usage.reasoning = static_cast<uint64_t>(
         std::llround(static_cast<double>(output) * static_cast<double>(thinking_bytes) /
                      static_cast<double>(thinking_bytes + text_bytes)));
+    usage.reasoning = std::min(usage.reasoning, output);
     usage.completion = output - usage.reasoning;
   }
   return result;

@@ -27,11 +27,12 @@ absl::Status Malformed(std::string_view what) {
       absl::StrCat("malformed response: ", absl::string_view(what.data(), what.size())));
 }
 
+// A non-negative count (negative ones read as 0), at most kMaxReportedTokens.
 std::optional<uint64_t> Count(const Json* j) {
   if (j == nullptr || !j->is_number_integer()) return std::nullopt;
-  if (j->is_number_unsigned()) return j->get<uint64_t>();
+  if (j->is_number_unsigned()) return std::min(j->get<uint64_t>(), kMaxReportedTokens);
   const int64_t v = j->get<int64_t>();
-  return v < 0 ? 0 : static_cast<uint64_t>(v);
+  return v < 0 ? 0 : std::min(static_cast<uint64_t>(v), kMaxReportedTokens);
 }
 
 // Shares `total` out in proportion to `weights` (evenly when they are all 0); the last share
@@ -151,6 +152,13 @@ void OpenAiDecoder::Emit(uint32_t index, std::string_view content, std::string_v
   std::string reasoning(reasoning_field);
   if (options_.split_think_tags) {
     ThinkSplitter::Output out = c.splitter.Feed(content);
+    if (c.flushed) {
+      // Content after the choice's finish_reason (some servers send it): nothing will flush the
+      // splitter again, so nothing may stay held back.
+      ThinkSplitter::Output rest = c.splitter.Flush();
+      out.text += rest.text;
+      out.reasoning += rest.reasoning;
+    }
     text = std::move(out.text);
     reasoning += out.reasoning;
   } else {

@@ -84,6 +84,25 @@ TEST(AnthropicDecoderTest, ThinkingAndTextStreamAreSeparated) {
   EXPECT_GT(r.usage.completion, 0u);
 }
 
+TEST(AnthropicDecoderTest, AbsurdUsageCountsAreClampedAndStayConsistent) {
+  // A broken or hostile upstream: counts near 2^63 must not wrap the sums or the split.
+  constexpr uint64_t kHuge = 9223372036854775807ull;
+  AnthropicDecoder decoder;
+  RecordingSink sink;
+  ASSERT_TRUE(FeedAll(decoder,
+                      {testing_events::MessageStart(kHuge, kHuge, kHuge),
+                       testing_events::BlockStart(0, "thinking"),
+                       testing_events::Delta(0, "thinking_delta", "thinking", "x"),
+                       testing_events::MessageDelta("end_turn", kHuge)},
+                      sink)
+                  .ok());
+  const ChainResult r = decoder.TakeResult(0);
+  EXPECT_EQ(r.usage.prompt, 3 * kMaxReportedTokens);
+  EXPECT_LE(r.usage.cached_prompt, r.usage.prompt);
+  EXPECT_EQ(r.usage.output(), kMaxReportedTokens);
+  EXPECT_LE(r.usage.reasoning, r.usage.output());
+}
+
 TEST(AnthropicDecoderTest, MaxTokensIsLength) {
   AnthropicDecoder decoder;
   RecordingSink sink;

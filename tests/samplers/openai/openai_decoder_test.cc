@@ -228,6 +228,29 @@ TEST(OpenAiDecoderTest, NChoicesDemultiplexedAndUsageSharedToTheReportedTotal) {
   EXPECT_LT(r0.usage.completion, r2.usage.completion);
 }
 
+TEST(OpenAiDecoderTest, AbsurdUsageCountsAreClamped) {
+  // 2^64 - 1 completion tokens shared between two choices: clamped, no overflow in the shares.
+  OpenAiDecoder d(Opts(2));
+  RecordingSink sink;
+  ASSERT_TRUE(d.OnEvent(Data(Chunk(0, {{"content", "a"}})), sink).ok());
+  ASSERT_TRUE(d.OnEvent(Data(UsageChunk(1, 18446744073709551615ull)), sink).ok());
+  ASSERT_TRUE(d.OnEvent(Done(), sink).ok());
+  const ChainResult r0 = d.TakeResult(0), r1 = d.TakeResult(1);
+  EXPECT_EQ(r0.usage.output() + r1.usage.output(), kMaxReportedTokens);
+}
+
+TEST(OpenAiDecoderTest, ContentAfterTheFinishIsNotHeldBack) {
+  // A server that sends content after the choice's finish_reason, ending in what could be the
+  // start of a tag: it must reach the result, not stay in the splitter.
+  OpenAiDecoder d(Opts());
+  RecordingSink sink;
+  ASSERT_TRUE(d.OnEvent(Data(Chunk(0, {{"content", "Answer: B"}}, "stop")), sink).ok());
+  ASSERT_TRUE(d.OnEvent(Data(Chunk(0, {{"content", " <thi"}})), sink).ok());
+  ASSERT_TRUE(d.OnEvent(Done(), sink).ok());
+  EXPECT_EQ(d.TakeResult(0).text, "Answer: B <thi");
+  EXPECT_EQ(sink.Text(0), "Answer: B <thi");
+}
+
 TEST(OpenAiDecoderTest, CancelledBeforeUsageEstimates) {
   OpenAiDecoder d(Opts(1, 1));
   RecordingSink sink;
