@@ -11,6 +11,8 @@ PACKAGES=(
   clang-format libssl-dev
   gnuplot-nox
   prometheus python3-yaml
+  # scripts/fuzz.sh: clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer for reports
+  clang libclang-rt-dev llvm
 )
 
 missing=()
