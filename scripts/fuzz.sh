@@ -16,7 +16,7 @@ if ! [[ "$seconds" =~ ^[1-9][0-9]*$ ]]; then
 fi
 start=$(date +%s)
 
-./scripts/install-deps.sh
+./scripts/install-deps.sh --fuzz
 launcher=()
 # ccache is optional: used when present, never installed here.
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything ptc needs to build, run and test on Debian 12. Idempotent: a second run
 # installs nothing new. Run as root (or with sudo available).
+# Usage: scripts/install-deps.sh [--fuzz]   (--fuzz: also clang and libFuzzer, for scripts/fuzz.sh)
 set -euo pipefail
 
 PACKAGES=(
@@ -11,9 +12,18 @@ PACKAGES=(
   clang-format libssl-dev
   gnuplot-nox
   prometheus python3-yaml
-  # scripts/fuzz.sh: clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer for reports
-  clang libclang-rt-dev llvm
 )
+# The JavaScript test tools (ajv, Prism, the Kubernetes schema validator, from the npm registry)
+# run on Node.js: Debian's, unless the machine already has node and npm (e.g. from NodeSource,
+# whose nodejs package conflicts with Debian's npm).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then PACKAGES+=(nodejs npm); fi
+for arg in "$@"; do
+  case "$arg" in
+    # scripts/fuzz.sh: clang, its libFuzzer and sanitizer runtimes, llvm-symbolizer for reports
+    --fuzz) PACKAGES+=(clang libclang-rt-dev llvm) ;;
+    *) echo "usage: $0 [--fuzz]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do
