@@ -26,6 +26,7 @@
 #include "aggregators/extract/text_util.h"
 #include "ptc/v1/orchestrator.pb.h"
 #include "re2/re2.h"
+#include "tests/aggregators/extract/answer_formats.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace ptc::fuzz {
@@ -42,30 +43,10 @@ struct Format {
   std::unique_ptr<RE2> regex;  // for regex formats: the same pattern, for the reference scan
 };
 
-v1::AnswerFormat MultipleChoice(const std::string& letters) {
-  v1::AnswerFormat f;
-  f.mutable_multiple_choice()->set_letters(letters);
-  return f;
-}
-
-v1::AnswerFormat Number(double relative, double absolute) {
-  v1::AnswerFormat f;
-  f.mutable_number()->set_relative_tolerance(relative);
-  f.mutable_number()->set_absolute_tolerance(absolute);
-  return f;
-}
-
-v1::AnswerFormat ExactText() {
-  v1::AnswerFormat f;
-  f.mutable_exact_text();
-  return f;
-}
-
-v1::AnswerFormat Regex(const std::string& pattern) {
-  v1::AnswerFormat f;
-  f.mutable_regex()->set_pattern(pattern);
-  return f;
-}
+using testing_formats::ExactText;
+using testing_formats::MultipleChoice;
+using testing_formats::Number;
+using testing_formats::Regex;
 
 std::vector<Format> MakeFormats() {
   std::vector<v1::AnswerFormat> protos = {

@@ -13,31 +13,15 @@
 #include "aggregators/extract/answer_extractor.h"
 #include "aggregators/extract/number.h"
 #include "gtest/gtest.h"
+#include "tests/aggregators/extract/answer_formats.h"
 
 namespace ptc {
 namespace {
 
-v1::AnswerFormat MultipleChoice(const std::string& letters = "") {
-  v1::AnswerFormat f;
-  f.mutable_multiple_choice()->set_letters(letters);
-  return f;
-}
-v1::AnswerFormat Number(double relative = 0, double absolute = 0) {
-  v1::AnswerFormat f;
-  f.mutable_number()->set_relative_tolerance(relative);
-  f.mutable_number()->set_absolute_tolerance(absolute);
-  return f;
-}
-v1::AnswerFormat ExactText() {
-  v1::AnswerFormat f;
-  f.mutable_exact_text();
-  return f;
-}
-v1::AnswerFormat Regex(const std::string& pattern) {
-  v1::AnswerFormat f;
-  f.mutable_regex()->set_pattern(pattern);
-  return f;
-}
+using testing_formats::ExactText;
+using testing_formats::MultipleChoice;
+using testing_formats::Number;
+using testing_formats::Regex;
 
 std::unique_ptr<AnswerExtractor> MustCreate(const v1::AnswerFormat& format) {
   auto e = AnswerExtractor::Create(format);
