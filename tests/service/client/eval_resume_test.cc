@@ -119,7 +119,11 @@ std::set<std::string> RecordKeys(const std::string& path) {
 class EvalResumeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    base_ = ::testing::TempDir() + "/eval_resume_test";
+    // One directory per test and process: ctest runs this file's tests as parallel processes, and
+    // a shared directory let one test's SetUp delete the other's records mid-run.
+    base_ = ::testing::TempDir() + "/eval_resume_test_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name() + "_" +
+            std::to_string(getpid());
     std::filesystem::remove_all(base_);
     std::filesystem::create_directories(base_);
     // The uninterrupted run, once.
