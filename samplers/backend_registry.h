@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
@@ -23,6 +24,9 @@ namespace ptc {
 struct BackendDeps {
   boost::asio::io_context& io;
   std::string name;  // the configured instance name, for messages
+  // HTTP backends report each endpoint's circuit-breaker state here ("closed", "open",
+  // "half_open"); may be empty. Called from the backend's threads; must not block.
+  std::function<void(const std::string& endpoint, std::string_view state)> circuit_state = {};
 };
 
 using BackendFactory = std::function<absl::StatusOr<std::unique_ptr<Backend>>(

@@ -6,11 +6,18 @@
 namespace ptc {
 
 absl::StatusOr<std::unique_ptr<BackendSet>> BackendSet::Create(const v1::ServerConfig& config,
-                                                               boost::asio::io_context& io) {
+                                                               boost::asio::io_context& io,
+                                                               Metrics* metrics) {
   std::map<std::string, std::unique_ptr<Backend>> backends;
   for (int i = 0; i < config.backends_size(); ++i) {
     const v1::BackendConfig& b = config.backends(i);
     BackendDeps deps{io, b.name()};
+    if (metrics != nullptr) {
+      deps.circuit_state = [metrics, name = b.name()](const std::string& endpoint,
+                                                      std::string_view state) {
+        metrics->CircuitState(name, endpoint, state);
+      };
+    }
     auto backend = CreateBackend(b.config(), deps);
     if (!backend.ok()) {
       return absl::Status(backend.status().code(), absl::StrCat("backends[", i, "] (", b.name(),

@@ -9,14 +9,17 @@
 #include "boost/asio/io_context.hpp"
 #include "ptc/v1/config.pb.h"
 #include "samplers/backend.h"
+#include "service/metrics.h"
 
 namespace ptc {
 
 class BackendSet {
  public:
   // Builds every backend of a validated config; errors name the backend ("backends[0] (sim): ...").
+  // `metrics` (optional) receives the HTTP backends' circuit-breaker states.
   static absl::StatusOr<std::unique_ptr<BackendSet>> Create(const v1::ServerConfig& config,
-                                                            boost::asio::io_context& io);
+                                                            boost::asio::io_context& io,
+                                                            Metrics* metrics = nullptr);
   // Takes backends built elsewhere (tests with fakes).
   BackendSet(std::map<std::string, std::unique_ptr<Backend>> backends, std::string default_name);
 

@@ -104,7 +104,20 @@ Metrics::Metrics(uint32_t max_experiment_labels)
                               .Help("Solve requests running")
                               .Register(*registry_)
                               .Add({})),
+      circuit_state_(prometheus::BuildGauge()
+                         .Name("ptc_backend_circuit_state")
+                         .Help("Circuit-breaker state per backend endpoint: 1 for the current "
+                               "state (closed, open, half_open), 0 for the others")
+                         .Register(*registry_)),
       max_experiment_labels_(max_experiment_labels) {}
+
+void Metrics::CircuitState(const std::string& backend, const std::string& endpoint,
+                           std::string_view state) {
+  for (const char* s : {"closed", "open", "half_open"}) {
+    circuit_state_.Add({{"backend", backend}, {"endpoint", endpoint}, {"state", s}})
+        .Set(state == s ? 1 : 0);
+  }
+}
 
 void Metrics::RequestStarted() { requests_in_flight_.Increment(); }
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
@@ -49,6 +50,11 @@ class Metrics {
   // "0" for 0. Bounded: 12 values.
   static std::string NLabel(uint32_t n);
 
+  // An endpoint's circuit breaker is now `state` ("closed", "open", "half_open"). Endpoints come
+  // from the config, so the label set is bounded.
+  void CircuitState(const std::string& backend, const std::string& endpoint,
+                    std::string_view state);
+
   double chains_in_flight() const { return chains_in_flight_.Value(); }
   double requests_in_flight() const { return requests_in_flight_.Value(); }
 
@@ -75,6 +81,7 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& experiment_requests_;
   prometheus::Gauge& chains_in_flight_;
   prometheus::Gauge& requests_in_flight_;
+  prometheus::Family<prometheus::Gauge>& circuit_state_;
 
   const uint32_t max_experiment_labels_;
   absl::Mutex mu_;

@@ -28,9 +28,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
                                : std::max(2u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) s->threads_.emplace_back([io = &s->io_] { io->run(); });
 
-  ASSIGN_OR_RETURN(s->backends_, BackendSet::Create(config, s->io_));
-  s->prices_ = PriceTable(config.pricing());
   s->metrics_ = std::make_unique<Metrics>(config.max_experiment_labels());
+  ASSIGN_OR_RETURN(s->backends_, BackendSet::Create(config, s->io_, s->metrics_.get()));
+  s->prices_ = PriceTable(config.pricing());
   if (config.metrics_listen() != "off") {
     try {
       s->exposer_ = std::make_unique<prometheus::Exposer>(config.metrics_listen());

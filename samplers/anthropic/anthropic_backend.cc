@@ -104,8 +104,9 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateAnthropicBackend(
   ASSIGN_OR_RETURN(http::ClientOptions client_options,
                    http::ClientOptionsFromConfig(config.http(), kDefaultEndpoint));
   ASSIGN_OR_RETURN(http::RetryOptions retry, http::RetryOptionsFromConfig(config.http()));
-  ASSIGN_OR_RETURN(std::shared_ptr<http::Client> client,
-                   http::Client::Create(std::move(client_options), deps.io));
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<http::Client> client,
+      http::Client::Create(http::WithCircuitHook(std::move(client_options), deps), deps.io));
   http::HttpBackendOptions backend_options;
   backend_options.name = deps.name;
   backend_options.retry = retry;

@@ -48,8 +48,15 @@ class CallImpl : public Call {
 ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_context& io,
                        std::optional<asio::ssl::context> tls)
     : options_(std::move(options)), io_(io), strand_(asio::make_strand(io)), tls_(std::move(tls)) {
-  pools_.resize(urls.size());
-  for (size_t i = 0; i < urls.size(); ++i) pools_[i].url = std::move(urls[i]);
+  pools_.reserve(urls.size());
+  for (Url& url : urls) {
+    pools_.push_back(
+        EndpointPool{std::move(url), 0, 0, {}, {}, CircuitBreaker(options_.circuit_breaker)});
+  }
+  if (options_.on_circuit_state) {
+    for (const EndpointPool& p : pools_)
+      options_.on_circuit_state(p.url.base, CircuitState::kClosed);
+  }
 }
 
 std::unique_ptr<Call> ClientImpl::Start(Request request, std::shared_ptr<ResponseHandler> handler) {
@@ -63,21 +70,48 @@ std::vector<EndpointStats> ClientImpl::Stats() const {
   std::lock_guard<std::mutex> lock(stats_mu_);
   std::vector<EndpointStats> out;
   for (const EndpointPool& p : pools_) {
-    out.push_back({p.url.base, p.outstanding, p.open, static_cast<uint32_t>(p.idle.size())});
+    out.push_back({p.url.base, p.outstanding, p.open, static_cast<uint32_t>(p.idle.size()),
+                   p.breaker.state()});
   }
   return out;
 }
 
-size_t ClientImpl::PickEndpoint() {
+std::optional<size_t> ClientImpl::PickEndpoint() {
+  const auto now = CircuitBreaker::Clock::now();
   std::lock_guard<std::mutex> lock(stats_mu_);
-  size_t best = rotate_ % pools_.size();
-  for (size_t k = 1; k < pools_.size(); ++k) {
+  std::optional<size_t> best;
+  for (size_t k = 0; k < pools_.size(); ++k) {
     const size_t i = (rotate_ + k) % pools_.size();
-    if (pools_[i].outstanding < pools_[best].outstanding) best = i;
+    if (!pools_[i].breaker.WouldAllow(now)) continue;
+    if (!best || pools_[i].outstanding < pools_[*best].outstanding) best = i;
   }
   ++rotate_;
-  ++pools_[best].outstanding;
+  if (!best) return std::nullopt;
+  EndpointPool& p = pools_[*best];
+  const CircuitState before = p.breaker.state();
+  p.breaker.TryAcquire(now);
+  if (p.breaker.state() != before && options_.on_circuit_state) {
+    options_.on_circuit_state(p.url.base, p.breaker.state());
+  }
+  ++p.outstanding;
   return best;
+}
+
+void ClientImpl::RecordOutcome(size_t endpoint, std::optional<bool> success) {
+  EndpointPool& p = pools_[endpoint];
+  CircuitState before;
+  {
+    std::lock_guard<std::mutex> lock(stats_mu_);
+    before = p.breaker.state();
+    if (success.has_value()) {
+      p.breaker.Record(*success, CircuitBreaker::Clock::now());
+    } else {
+      p.breaker.Abandon();
+    }
+  }
+  if (p.breaker.state() != before && options_.on_circuit_state) {
+    options_.on_circuit_state(p.url.base, p.breaker.state());
+  }
 }
 
 std::shared_ptr<Connection> ClientImpl::NewConnection(size_t endpoint) {
@@ -132,8 +166,17 @@ Exchange::Exchange(std::shared_ptr<ClientImpl> client, Request request,
 
 void Exchange::Begin() {
   if (done_) return;
+  const std::optional<size_t> endpoint = client_->PickEndpoint();
+  if (!endpoint) {
+    std::string bases;
+    for (const EndpointStats& e : client_->Stats()) {
+      absl::StrAppend(&bases, bases.empty() ? "" : ", ", e.endpoint);
+    }
+    return Finish(absl::UnavailableError(absl::StrCat("circuit breaker open for every endpoint (",
+                                                      bases, "): recent requests failed")));
+  }
   started_ = true;
-  endpoint_ = client_->PickEndpoint();
+  endpoint_ = *endpoint;
   const auto now = std::chrono::steady_clock::now();
   const auto total = client_->options().timeouts.total;
   const bool request_deadline_first = request_.deadline - now < total;
@@ -144,12 +187,15 @@ void Exchange::Begin() {
         "HTTP request to ", client_->pool(endpoint_).url.base, ": ", which, " already passed")));
   }
   total_timer_.expires_at(deadline);
-  total_timer_.async_wait([self = shared_from_this(), which](const error_code& ec) {
-    if (ec || self->done_) return;
-    self->Abort(absl::DeadlineExceededError(
-        absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base, ": ", which,
-                     " exceeded")));
-  });
+  total_timer_.async_wait(
+      [self = shared_from_this(), which, request_deadline_first](const error_code& ec) {
+        if (ec || self->done_) return;
+        // The caller's deadline passing says nothing about the endpoint's health.
+        if (request_deadline_first) self->callers_deadline_passed_ = true;
+        self->Abort(absl::DeadlineExceededError(
+            absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base, ": ",
+                         which, " exceeded")));
+      });
   Acquire();
 }
 
@@ -283,6 +329,7 @@ void Exchange::ReadHead() {
           ResponseHead head;
           const auto& res = self->parser_->get();
           head.status = static_cast<int>(res.result_int());
+          self->head_status_ = head.status;
           for (const auto& field : res) {
             head.headers.emplace_back(Lower(field.name_string()), std::string(field.value()));
           }
@@ -358,7 +405,18 @@ void Exchange::Finish(absl::Status status) {
   total_timer_.cancel();
   phase_timer_.cancel();
   if (conn_) DropConnection();
-  if (started_) client_->Finished(endpoint_);
+  if (started_) {
+    // For the breaker: a 5xx, a transport error or a timeout says the endpoint is unhealthy; a
+    // cancel says nothing.
+    std::optional<bool> success;
+    if (status.ok()) {
+      success = head_status_ < 500;
+    } else if (status.code() != absl::StatusCode::kCancelled && !callers_deadline_passed_) {
+      success = false;
+    }
+    client_->RecordOutcome(endpoint_, success);
+    client_->Finished(endpoint_);
+  }
   std::shared_ptr<ResponseHandler> handler = std::move(handler_);
   handler->OnComplete(std::move(status));
 }

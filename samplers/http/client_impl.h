@@ -38,6 +38,7 @@ struct EndpointPool {
   uint32_t open = 0;         // connections open or opening
   std::vector<std::shared_ptr<Connection>> idle;
   std::deque<std::shared_ptr<Exchange>> waiters;  // waiting for a connection
+  CircuitBreaker breaker;
 };
 
 class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl> {
@@ -51,7 +52,12 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   // Strand-only API for Exchange.
   const ClientOptions& options() const { return options_; }
   const Strand& strand() const { return strand_; }
-  size_t PickEndpoint();  // least outstanding, ties rotated; counts the new exchange
+  // Least outstanding among the endpoints whose breaker lets a request through, ties rotated;
+  // counts the new exchange. nullopt when every breaker is open.
+  std::optional<size_t> PickEndpoint();
+  // The outcome of an exchange on `endpoint` for its breaker: success, failure, or none (nullopt:
+  // cancelled, or refused before anything was sent).
+  void RecordOutcome(size_t endpoint, std::optional<bool> success);
   EndpointPool& pool(size_t i) { return pools_[i]; }
   std::shared_ptr<Connection> NewConnection(size_t endpoint);  // counts it as open
   // A connection after a complete keep-alive response: handed to a waiter or kept idle.
@@ -114,6 +120,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool reused_ = false;  // the connection had carried an earlier request
   bool stale_retried_ = false;
   bool done_ = false;
+  int head_status_ = 0;  // the response's HTTP status, once its head arrived
+  bool callers_deadline_passed_ = false;
 };
 
 }  // namespace ptc::http

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
+#include "samplers/http/circuit_breaker.h"
 
 namespace ptc::http {
 
@@ -38,6 +40,10 @@ struct ClientOptions {
   std::string ca_file;                         // PEM bundle; empty = the system store
   bool verify_peer = true;                     // https only; off only for tests
   Timeouts timeouts;
+  CircuitBreakerOptions circuit_breaker;
+  // Called on the client's strand whenever an endpoint's breaker changes state, and once per
+  // endpoint (closed) when the client is created. Must not block.
+  std::function<void(const std::string& endpoint, CircuitState state)> on_circuit_state;
 };
 
 struct Request {
@@ -68,8 +74,9 @@ class ResponseHandler {
   virtual ~ResponseHandler() = default;
   virtual void OnHead(const ResponseHead& head) = 0;
   virtual void OnBody(std::string_view bytes) = 0;
-  // OK: the whole body arrived. Otherwise UNAVAILABLE (connect failure, reset, truncated body),
-  // DEADLINE_EXCEEDED (a timeout; the message says which), CANCELLED (Call::Cancel).
+  // OK: the whole body arrived. Otherwise UNAVAILABLE (connect failure, reset, truncated body, or
+  // every endpoint's circuit breaker open: then nothing was sent), DEADLINE_EXCEEDED (a timeout;
+  // the message says which), CANCELLED (Call::Cancel).
   virtual void OnComplete(absl::Status status) = 0;
 };
 
@@ -87,6 +94,7 @@ struct EndpointStats {
   uint32_t outstanding = 0;  // requests in progress or queued
   uint32_t open_connections = 0;
   uint32_t idle_connections = 0;
+  CircuitState circuit = CircuitState::kClosed;
 };
 
 class Client {

@@ -49,6 +49,27 @@ absl::StatusOr<ClientOptions> ClientOptionsFromConfig(const v1::HttpConfig& conf
   options.timeouts.first_byte = Ms(config.first_byte_timeout_ms(), defaults.first_byte);
   options.timeouts.idle = Ms(config.idle_timeout_ms(), defaults.idle);
   options.timeouts.total = Ms(config.total_timeout_ms(), defaults.total);
+  const v1::CircuitBreakerConfig& cb = config.circuit_breaker();
+  CircuitBreakerOptions& b = options.circuit_breaker;
+  b.enabled = !cb.disabled();
+  if (cb.consecutive_failures() != 0) b.consecutive_failures = cb.consecutive_failures();
+  if (cb.failure_rate() != 0) {
+    if (!(cb.failure_rate() > 0 && cb.failure_rate() <= 1)) {
+      return absl::InvalidArgumentError("http.circuit_breaker.failure_rate must be in (0, 1]");
+    }
+    b.failure_rate = cb.failure_rate();
+  }
+  if (cb.window() != 0) b.window = cb.window();
+  if (cb.min_requests() != 0) b.min_requests = cb.min_requests();
+  if (b.window > 10'000) {
+    return absl::InvalidArgumentError("http.circuit_breaker.window must be at most 10000");
+  }
+  if (b.min_requests > b.window) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("http.circuit_breaker.min_requests (", b.min_requests,
+                     ") exceeds http.circuit_breaker.window (", b.window, ")"));
+  }
+  b.open_for = Ms(cb.open_ms(), b.open_for);
   return options;
 }
 
@@ -107,6 +128,16 @@ void ApplyCapabilityOverrides(const v1::CapabilityOverrides& overrides, BackendC
   if (overrides.has_logprobs()) caps.logprobs = overrides.logprobs();
   if (overrides.has_temperature()) caps.temperature = overrides.temperature();
   if (overrides.has_streaming()) caps.streaming = overrides.streaming();
+}
+
+ClientOptions WithCircuitHook(ClientOptions options, const BackendDeps& deps) {
+  if (deps.circuit_state) {
+    options.on_circuit_state = [report = deps.circuit_state](const std::string& endpoint,
+                                                             CircuitState state) {
+      report(endpoint, CircuitStateName(state));
+    };
+  }
+  return options;
 }
 
 }  // namespace ptc::http

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "ptc/v1/backends/http.pb.h"
 #include "samplers/backend.h"
+#include "samplers/backend_registry.h"
 #include "samplers/http/http_backend.h"
 #include "samplers/http/http_client.h"
 
@@ -16,6 +17,10 @@ namespace ptc::http {
 absl::StatusOr<ClientOptions> ClientOptionsFromConfig(const v1::HttpConfig& config,
                                                       const std::string& default_endpoint = "");
 absl::StatusOr<RetryOptions> RetryOptionsFromConfig(const v1::HttpConfig& config);
+
+// `options` with its circuit-state callback reporting to `deps.circuit_state` (when set), for the
+// backend plugins.
+ClientOptions WithCircuitHook(ClientOptions options, const BackendDeps& deps);
 
 // The API key from api_key_env or api_key_file; "" when neither is set. FAILED_PRECONDITION
 // naming the variable or file (never the key) when it is set but empty or unreadable.

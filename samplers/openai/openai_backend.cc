@@ -54,8 +54,9 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateOpenAiBackend(const v1::OpenAiBac
   if (backend_options.max_n_per_request > kMaxNPerRequest) {
     return Bad("max_n_per_request", absl::StrCat("at most ", kMaxNPerRequest));
   }
-  ASSIGN_OR_RETURN(std::shared_ptr<http::Client> client,
-                   http::Client::Create(std::move(client_options), deps.io));
+  ASSIGN_OR_RETURN(
+      std::shared_ptr<http::Client> client,
+      http::Client::Create(http::WithCircuitHook(std::move(client_options), deps), deps.io));
   return std::make_unique<http::HttpBackend>(
       std::make_shared<const OpenAiProtocol>(std::move(options)), std::move(client),
       std::move(backend_options), deps.io);

@@ -34,6 +34,17 @@ TEST(MetricsTest, ExperimentsBeyondTheLimitFoldIntoOther) {
   EXPECT_THAT(page, Not(HasSubstr("experiment=\"c\"")));
 }
 
+TEST(MetricsTest, CircuitStateIsOneForTheCurrentStateOnly) {
+  Metrics m;
+  m.CircuitState("vllm", "http://10.0.0.5:8000/v1", "closed");
+  m.CircuitState("vllm", "http://10.0.0.5:8000/v1", "open");
+  const std::string page = Page(m);
+  const std::string labels = "backend=\"vllm\",endpoint=\"http://10.0.0.5:8000/v1\",state=";
+  EXPECT_THAT(page, HasSubstr("ptc_backend_circuit_state{" + labels + "\"open\"} 1"));
+  EXPECT_THAT(page, HasSubstr("ptc_backend_circuit_state{" + labels + "\"closed\"} 0"));
+  EXPECT_THAT(page, HasSubstr("ptc_backend_circuit_state{" + labels + "\"half_open\"} 0"));
+}
+
 TEST(MetricsTest, NLabelIsAPowerOfTwoRoundedUpAndBounded) {
   EXPECT_EQ(Metrics::NLabel(0), "0");
   EXPECT_EQ(Metrics::NLabel(1), "1");

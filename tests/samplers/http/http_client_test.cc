@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "boost/asio/ip/tcp.hpp"
@@ -413,6 +415,86 @@ TEST(HttpClientCreateTest, RejectsBadEndpointsByPosition) {
 }
 
 // ---- TLS ----
+
+// Circuit breaking: an endpoint that keeps failing is left alone while open; the healthy one
+// takes the traffic; with no healthy endpoint, a request fails at once without being sent.
+TEST_F(HttpClientTest, AFailingEndpointsBreakerOpensAndTheOtherTakesTheTraffic) {
+  FakeHttpServer bad, good;
+  bad.SetDefault(FakeResponse::Json(503, R"({"error":"overloaded"})"));
+  good.SetDefault(FakeResponse::Json(200, "{}"));
+  ClientOptions options;
+  options.endpoints = {bad.url(), good.url()};
+  options.circuit_breaker.consecutive_failures = 3;
+  options.circuit_breaker.open_for = std::chrono::hours(1);
+  std::vector<std::pair<std::string, CircuitState>> changes;
+  std::mutex mu;
+  options.on_circuit_state = [&](const std::string& endpoint, CircuitState state) {
+    std::lock_guard<std::mutex> lock(mu);
+    changes.emplace_back(endpoint, state);
+  };
+  MakeClient(options);
+  // Sequential requests alternate between the two (both idle: ties rotate) until the bad one has
+  // failed three times in a row.
+  for (int i = 0; i < 6; ++i) (void)Run(Post());
+  EXPECT_EQ(bad.request_count(), 3u);
+  for (int i = 0; i < 10; ++i) EXPECT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(bad.request_count(), 3u) << "an open breaker's endpoint got traffic";
+  EXPECT_EQ(good.request_count(), 13u);
+  const std::vector<EndpointStats> stats = client_->Stats();
+  EXPECT_EQ(stats[0].circuit, CircuitState::kOpen);
+  EXPECT_EQ(stats[1].circuit, CircuitState::kClosed);
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(changes.size(), 3u);  // both closed at creation, then the bad one opened
+  EXPECT_EQ(changes[2], std::make_pair(bad.url(), CircuitState::kOpen));
+}
+
+TEST_F(HttpClientTest, WithEveryBreakerOpenARequestFailsWithoutBeingSentThenAProbeGoes) {
+  FakeHttpServer server;
+  server.SetDefault(FakeResponse::Json(500, "{}"));
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.circuit_breaker.consecutive_failures = 2;
+  options.circuit_breaker.open_for = std::chrono::milliseconds(300);
+  MakeClient(options);
+  EXPECT_TRUE(Run(Post()).ok());  // a 500 is a complete exchange for the caller...
+  EXPECT_TRUE(Run(Post()).ok());  // ...and a failure for the breaker
+  const absl::Status refused = Run(Post());
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(refused.message(), HasSubstr("circuit breaker open for every endpoint"));
+  EXPECT_THAT(refused.message(), HasSubstr(server.url()));
+  EXPECT_EQ(server.request_count(), 2u);
+  // Once open_for has passed, one probe reaches the server; it succeeds and closes the breaker.
+  server.SetDefault(FakeResponse::Json(200, "{}"));
+  absl::Status probe = absl::UnavailableError("not yet");
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!probe.ok() && std::chrono::steady_clock::now() < give_up) {
+    probe = Run(Post());
+    if (!probe.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_TRUE(probe.ok()) << probe;
+  EXPECT_EQ(server.request_count(), 3u);
+  EXPECT_EQ(client_->Stats()[0].circuit, CircuitState::kClosed);
+}
+
+TEST_F(HttpClientTest, CancelledRequestsAndRateLimitsDoNotOpenTheBreaker) {
+  FakeHttpServer server;
+  server.SetDefault(FakeResponse::Json(429, R"({"error":"slow down"})"));
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.circuit_breaker.consecutive_failures = 2;
+  MakeClient(options);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(Run(Post()).ok());
+  EXPECT_EQ(client_->Stats()[0].circuit, CircuitState::kClosed);
+  server.SetDefault(Hanging());
+  for (int i = 0; i < 3; ++i) {
+    auto handler = std::make_shared<RecordingHandler>();
+    std::unique_ptr<Call> call = client_->Start(Post(), handler);
+    ASSERT_TRUE(server.WaitForRequests(6 + i));
+    call->Cancel();
+    EXPECT_EQ(handler->Wait().code(), absl::StatusCode::kCancelled);
+  }
+  EXPECT_EQ(client_->Stats()[0].circuit, CircuitState::kClosed);
+}
 
 class HttpClientTlsTest : public HttpClientTest {
  protected:
