@@ -166,7 +166,6 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
                    absl::StrCat(rule_window, " differs from the aggregation's window_tokens (",
                                 plan.aggregator->confidence_window(), "); they must be equal"));
   }
-  const bool wants_logprobs = rule_window > 0 || plan.aggregator->wants_logprobs();
   plan.confidence_window =
       rule_window > 0
           ? rule_window
@@ -278,7 +277,7 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       c.spec.thinking_budget = thinking.budget;
       c.spec.reasoning_effort = thinking.effort;
       c.spec.seed = group.has_seed() ? group.seed() + i : seeds();
-      c.spec.top_logprobs = wants_logprobs && backend->capabilities().logprobs ? 5 : 0;
+      c.spec.top_logprobs = plan.confidence_window > 0 && backend->capabilities().logprobs ? 5 : 0;
       c.backend = backend;
       c.backend_name = backend_name;
       c.reserved_usd = worst;

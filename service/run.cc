@@ -161,7 +161,8 @@ void Run::LaunchUpTo(size_t count) {
     state.handle = pc.backend->Start(
         pc.spec,
         std::make_shared<Observer>(shared_from_this(), pc.spec.index, plan_.confidence_window,
-                                   pc.spec.index >= plan_.stop_rule->protected_chains()));
+                                   plan_.stop_rule->confidence_window() > 0 &&
+                                       pc.spec.index >= plan_.stop_rule->protected_chains()));
     rec->set_started_at_s(SecondsSinceStart(state.started));
     if (events_) {
       v1::SolveEvent e;
@@ -224,7 +225,6 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
   ledger->set_cost_usd(ledger->cost_usd() + cost);
   switch (result.status) {
     case ChainStatus::kOk: {
-      state.ok = true;
       ledger->set_chains_succeeded(ledger->chains_succeeded() + 1);
       ExtractedAnswer a = plan_.extractor->Extract(result.text);
       rec->set_parseable(a.parseable);
@@ -290,12 +290,11 @@ void Run::CheckStop() {
   // Ask after each chain that joins the prefix, as if they had arrived one at a time.
   while (!check.stop && prefix_ < votes_.size() && votes_[prefix_].finished) {
     if (votes_[prefix_].voted) prefix_tally_.Add(prefix_, votes_[prefix_].answer);
-    if (chains_[prefix_].ok) ++prefix_ok_;
+    if (response_.chains(prefix_).status() == v1::CHAIN_STATUS_OK) ++prefix_ok_;
     ++prefix_;
     const std::span<const ChainVote> prefix(votes_.data(), prefix_);
-    if (!cut_threshold_set_) {
+    if (!response_.stop().has_cut_threshold()) {
       if (const std::optional<double> t = plan_.stop_rule->CutThreshold(prefix)) {
-        cut_threshold_set_ = true;
         cut_threshold_.store(*t, std::memory_order_relaxed);
         response_.mutable_stop()->set_cut_threshold(*t);
       }

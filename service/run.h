@@ -72,7 +72,6 @@ class Run : public std::enable_shared_from_this<Run> {
     std::unique_ptr<ChainHandle> handle;
     Clock::time_point started;
     bool done = false;
-    bool ok = false;   // finished with status OK
     bool cut = false;  // cancelled by the stop rule's confidence cut
   };
 
@@ -117,8 +116,8 @@ class Run : public std::enable_shared_from_this<Run> {
   uint32_t prefix_ok_ = 0;  // chains of the prefix that finished OK (for the quorum)
   uint32_t finished_ = 0;
   std::string first_error_;  // the first failed chain's error, for a missed quorum
-  bool cut_threshold_set_ = false;
-  // Read by observers on backend threads; -inf (nothing is cut) until the stop rule sets it.
+  // Read by observers on backend threads; -inf (nothing is cut) until the stop rule sets it (and
+  // response_.stop().cut_threshold records it).
   std::atomic<double> cut_threshold_{-std::numeric_limits<double>::infinity()};
   bool cancelled_ = false;
   bool stopped_ = false;  // the stop rule said enough

@@ -6,6 +6,8 @@
 #include <map>
 #include <random>
 
+#include "common/quantile.h"
+
 namespace ptc::eval {
 namespace {
 
@@ -19,16 +21,6 @@ double Mean(const std::vector<double>& v) {
 }
 
 }  // namespace
-
-double Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return kNaN;
-  std::sort(values.begin(), values.end());
-  const double rank = std::clamp(p, 0.0, 1.0) * static_cast<double>(values.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(rank));
-  const size_t hi = std::min(lo + 1, values.size() - 1);
-  const double frac = rank - static_cast<double>(lo);
-  return values[lo] + frac * (values[hi] - values[lo]);
-}
 
 Interval BootstrapMeanCi(const std::vector<double>& values, double level, int resamples,
                          uint64_t seed) {
@@ -50,7 +42,7 @@ Interval BootstrapMeanCi(const std::vector<double>& values, double level, int re
     means.push_back(sum / static_cast<double>(n));
   }
   const double tail = (1 - std::clamp(level, 0.0, 1.0)) / 2;
-  return {Percentile(means, tail), Percentile(means, 1 - tail)};
+  return {Quantile(means, tail), Quantile(means, 1 - tail)};
 }
 
 NStats Summarize(uint32_t n, const std::vector<RequestResult>& results) {
@@ -91,8 +83,8 @@ NStats Summarize(uint32_t n, const std::vector<RequestResult>& results) {
   s.mean_tokens = ok > 0 ? tokens / ok : kNaN;
   s.mean_cost_usd = ok > 0 ? cost / ok : kNaN;
   s.cost_per_correct_usd = s.correct > 0 ? cost / s.correct : kNaN;
-  s.p50_latency_s = Percentile(latencies, 0.50);
-  s.p95_latency_s = Percentile(latencies, 0.95);
+  s.p50_latency_s = Quantile(latencies, 0.50);
+  s.p95_latency_s = Quantile(latencies, 0.95);
   return s;
 }
 

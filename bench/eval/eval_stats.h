@@ -10,7 +10,7 @@
 //    (an errored request reports none of them).
 //  - cost_per_correct_usd is the total cost over the number of correct answers; NaN when there is
 //    no correct answer (written "nan").
-//  - Percentiles interpolate linearly between closest ranks (numpy's default, Hyndman-Fan type 7).
+//  - Percentiles are common/quantile.h's (numpy's default, Hyndman-Fan type 7).
 #pragma once
 
 #include <cstdint>
@@ -40,10 +40,6 @@ struct Interval {
 
 inline constexpr int kBootstrapResamples = 2000;
 inline constexpr uint64_t kBootstrapSeed = 20250224;
-
-// The p-quantile (p in [0, 1]) of `values` by linear interpolation between closest ranks;
-// NaN when `values` is empty.
-double Percentile(std::vector<double> values, double p);
 
 // Percentile-bootstrap interval of the mean of `values` at the given level. Deterministic for a
 // seed. One value, or all values equal, gives a zero-width interval; empty gives NaN bounds.

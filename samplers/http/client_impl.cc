@@ -90,9 +90,7 @@ std::optional<size_t> ClientImpl::PickEndpoint() {
   EndpointPool& p = pools_[*best];
   const CircuitState before = p.breaker.state();
   p.breaker.TryAcquire(now);
-  if (p.breaker.state() != before && options_.on_circuit_state) {
-    options_.on_circuit_state(p.url.base, p.breaker.state());
-  }
+  ReportCircuitChange(p, before);
   ++p.outstanding;
   return best;
 }
@@ -109,6 +107,10 @@ void ClientImpl::RecordOutcome(size_t endpoint, std::optional<bool> success) {
       p.breaker.Abandon();
     }
   }
+  ReportCircuitChange(p, before);
+}
+
+void ClientImpl::ReportCircuitChange(const EndpointPool& p, CircuitState before) {
   if (p.breaker.state() != before && options_.on_circuit_state) {
     options_.on_circuit_state(p.url.base, p.breaker.state());
   }

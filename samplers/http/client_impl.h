@@ -68,6 +68,9 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   std::mutex& stats_mu() const { return stats_mu_; }
 
  private:
+  // Tells options_.on_circuit_state when `p`'s breaker is no longer in state `before`.
+  void ReportCircuitChange(const EndpointPool& p, CircuitState before);
+
   ClientOptions options_;
   boost::asio::io_context& io_;
   Strand strand_;

@@ -13,23 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 compose_dir=$(cd "$here/../../deploy/compose" && pwd)
 python=$("$here/find_python_yaml.sh")
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-# Waits for "listening on" in $1 (a process's output) and prints the line.
-listening() {
-  for _ in $(seq 100); do
-    grep -qs "listening on" "$1" && break
-    sleep 0.1
-  done
-  grep "listening on" "$1" || { cat "$1" >&2; return 1; }
-}
+. "$here/../common/background.sh"
 
 "$sim_bin" --listen 127.0.0.1:0 >"$tmp/sim.out" 2>&1 &
 pids+=($!)

@@ -30,23 +30,12 @@ if [ -z "$prometheus_bin" ]; then
 fi
 python=$("$here/find_python_yaml.sh")
 
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/../common/background.sh"
 
 # ptc-server picks its own free ports and prints them.
 "$server_bin" --listen 127.0.0.1:0 --metrics-listen 127.0.0.1:0 >"$tmp/server.out" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do
-  grep -qs "listening on" "$tmp/server.out" && break
-  sleep 0.1
-done
-line=$(grep "listening on" "$tmp/server.out") || { cat "$tmp/server.out"; exit 1; }
+line=$(listening "$tmp/server.out") || exit 1
 grpc_addr=$(sed -E 's/.*listening on ([^ ]+) .*/\1/' <<<"$line")
 metrics_addr=$(sed -E 's/.*metrics: ([^;]+);.*/\1/' <<<"$line")
 echo "ptc-server: gRPC $grpc_addr, metrics $metrics_addr"

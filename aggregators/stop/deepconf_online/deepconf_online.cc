@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/quantile.h"
 
 namespace ptc {
 namespace {
@@ -15,15 +16,6 @@ absl::Status Bad(const char* field, const std::string& why) {
 }
 
 }  // namespace
-
-std::optional<double> Percentile(std::vector<double> values, double p) {
-  if (values.empty()) return std::nullopt;
-  std::sort(values.begin(), values.end());
-  const double rank = std::clamp(p, 0.0, 100.0) / 100.0 * static_cast<double>(values.size() - 1);
-  const size_t lo = static_cast<size_t>(std::floor(rank));
-  const size_t hi = std::min(lo + 1, values.size() - 1);
-  return values[lo] + (rank - static_cast<double>(lo)) * (values[hi] - values[lo]);
-}
 
 absl::StatusOr<std::unique_ptr<StopRule>> DeepConfOnlineRule::Create(
     const v1::StopRule::DeepConfOnline& config) {
@@ -45,7 +37,8 @@ std::optional<double> DeepConfOnlineRule::CutThreshold(std::span<const ChainVote
     if (chains[i].voted && chains[i].confidence.has_value()) warm.push_back(*chains[i].confidence);
   }
   // No warm-up chain with confidence: nothing to compare with, so nothing is cut.
-  return Percentile(std::move(warm), 100 - keep_percent_);
+  if (warm.empty()) return std::nullopt;
+  return Quantile(std::move(warm), (100 - keep_percent_) / 100);
 }
 
 StopCheck DeepConfOnlineRule::Check(const Tally&, std::span<const ChainVote> chains) const {

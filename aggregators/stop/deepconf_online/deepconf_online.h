@@ -16,10 +16,6 @@
 
 namespace ptc {
 
-// The p-th percentile (p in [0, 100]) of `values` by linear interpolation between order
-// statistics (numpy's default); nullopt for no values.
-std::optional<double> Percentile(std::vector<double> values, double p);
-
 class DeepConfOnlineRule : public StopRule {
  public:
   static constexpr uint32_t kDefaultWarmup = 16;

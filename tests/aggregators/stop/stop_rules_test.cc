@@ -94,15 +94,6 @@ TEST(StopRulesTest, EscStopsAtTheFirstFinishedUnanimousWindow) {
   EXPECT_EQ(c.statistic, 2);  // the third window
 }
 
-TEST(StopRulesTest, PercentileInterpolatesBetweenOrderStatistics) {
-  EXPECT_EQ(Percentile({}, 10), std::nullopt);
-  EXPECT_EQ(Percentile({3}, 10), 3);
-  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 0), 1);
-  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 100), 5);
-  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 50), 3);
-  EXPECT_DOUBLE_EQ(*Percentile({4, 1, 3, 2, 5}, 10), 1.4);  // numpy.percentile gives 1.4
-}
-
 TEST(StopRulesTest, DeepConfOnlineWarmsUpThenSetsTheThresholdAndStopsOnWeightedConsensus) {
   v1::StopRule config;
   auto* d = config.mutable_deepconf_online();

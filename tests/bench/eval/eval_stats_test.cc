@@ -18,20 +18,6 @@ std::vector<double> Outcomes(int correct, int total) {
   return v;
 }
 
-TEST(PercentileTest, InterpolatesBetweenClosestRanks) {
-  EXPECT_DOUBLE_EQ(Percentile({1, 2, 3, 4, 5}, 0.5), 3);
-  EXPECT_DOUBLE_EQ(Percentile({5, 1, 4, 2, 3}, 0.5), 3);  // unsorted input
-  EXPECT_DOUBLE_EQ(Percentile({1, 2, 3, 4}, 0.5), 2.5);
-  EXPECT_DOUBLE_EQ(Percentile({1, 2, 3, 4, 5}, 0), 1);
-  EXPECT_DOUBLE_EQ(Percentile({1, 2, 3, 4, 5}, 1), 5);
-  // numpy.percentile([0, 10, 20, ..., 100], 95) == 95.
-  std::vector<double> v;
-  for (int i = 0; i <= 10; ++i) v.push_back(10.0 * i);
-  EXPECT_DOUBLE_EQ(Percentile(v, 0.95), 95);
-  EXPECT_DOUBLE_EQ(Percentile({7}, 0.95), 7);
-  EXPECT_TRUE(std::isnan(Percentile({}, 0.5)));
-}
-
 TEST(BootstrapTest, ContainsThePointEstimate) {
   for (int total : {10, 40, 198}) {
     for (int correct : {1, total / 3, total / 2, total - 1}) {

@@ -10,28 +10,14 @@ server_bin=${1:?$usage}
 ptc_bin=${2:?$usage}
 sim_bin=${3:?$usage}
 dataset=${4:?$usage}
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/../../common/background.sh"
 
-# Waits (bounded) for "listening on" in $1 and prints the address that follows it.
-address() {
-  for _ in $(seq 200); do
-    grep -qs "listening on" "$1" && break
-    sleep 0.05
-  done
-  grep -m1 "listening on" "$1" | sed -E 's/.*listening on ([^ ]+).*/\1/' || true
-}
+# The address after "listening on" in $1.
+address() { listening "$1" | sed -E 's/.*listening on ([^ ]+).*/\1/'; }
 
 "$sim_bin" --listen 127.0.0.1:0 --seed 5 --dataset "$dataset" >"$tmp/sim.out" 2>&1 &
 pids+=($!)
-sim_url=$(address "$tmp/sim.out")
-[ -n "$sim_url" ] || { echo "FAIL ptc-simulator did not start:"; cat "$tmp/sim.out"; exit 1; }
+sim_url=$(address "$tmp/sim.out") || { echo "FAIL ptc-simulator did not start"; exit 1; }
 
 cat >"$tmp/server.pbtxt" <<CONFIG
 backends {
@@ -54,8 +40,7 @@ CONFIG
 "$server_bin" --config "$tmp/server.pbtxt" --listen 127.0.0.1:0 --metrics-listen off \
   >"$tmp/server.out" 2>&1 &
 pids+=($!)
-grpc=$(address "$tmp/server.out")
-[ -n "$grpc" ] || { echo "FAIL ptc-server did not start:"; cat "$tmp/server.out"; exit 1; }
+grpc=$(address "$tmp/server.out") || { echo "FAIL ptc-server did not start"; exit 1; }
 
 # The first dataset question in the simple-evals layout the simulated model recognises.
 question=$(python3 - "$dataset" <<'PY'
