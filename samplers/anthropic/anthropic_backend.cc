@@ -103,13 +103,11 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateAnthropicBackend(
   ASSIGN_OR_RETURN(AnthropicOptions options, OptionsFromConfig(config));
   ASSIGN_OR_RETURN(http::ClientOptions client_options,
                    http::ClientOptionsFromConfig(config.http(), kDefaultEndpoint));
-  ASSIGN_OR_RETURN(http::RetryOptions retry, http::RetryOptionsFromConfig(config.http()));
+  ASSIGN_OR_RETURN(http::HttpBackendOptions backend_options,
+                   http::BackendOptionsFromConfig(config.http(), deps.name));
   ASSIGN_OR_RETURN(
       std::shared_ptr<http::Client> client,
       http::Client::Create(http::WithCircuitHook(std::move(client_options), deps), deps.io));
-  http::HttpBackendOptions backend_options;
-  backend_options.name = deps.name;
-  backend_options.retry = retry;
   backend_options.max_n_per_request = 1;  // no native n
   return std::make_unique<http::HttpBackend>(
       std::make_shared<const AnthropicProtocol>(std::move(options)), std::move(client),

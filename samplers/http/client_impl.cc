@@ -47,7 +47,11 @@ class CallImpl : public Call {
 
 ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_context& io,
                        std::optional<asio::ssl::context> tls)
-    : options_(std::move(options)), io_(io), strand_(asio::make_strand(io)), tls_(std::move(tls)) {
+    : options_(std::move(options)),
+      io_(io),
+      strand_(asio::make_strand(io)),
+      tls_(std::move(tls)),
+      outliers_(urls.size(), options_.outlier, std::chrono::steady_clock::now()) {
   pools_.reserve(urls.size());
   for (Url& url : urls) {
     pools_.push_back(
@@ -80,10 +84,14 @@ std::optional<size_t> ClientImpl::PickEndpoint() {
   const auto now = CircuitBreaker::Clock::now();
   std::lock_guard<std::mutex> lock(stats_mu_);
   std::optional<size_t> best;
-  for (size_t k = 0; k < pools_.size(); ++k) {
-    const size_t i = (rotate_ + k) % pools_.size();
-    if (!pools_[i].breaker.WouldAllow(now)) continue;
-    if (!best || pools_[i].outstanding < pools_[*best].outstanding) best = i;
+  for (bool with_ejected : {false, true}) {
+    for (size_t k = 0; k < pools_.size(); ++k) {
+      const size_t i = (rotate_ + k) % pools_.size();
+      if (!pools_[i].breaker.WouldAllow(now)) continue;
+      if (!with_ejected && outliers_.Ejected(i, now)) continue;
+      if (!best || pools_[i].outstanding < pools_[*best].outstanding) best = i;
+    }
+    if (best) break;
   }
   ++rotate_;
   if (!best) return std::nullopt;
@@ -95,7 +103,8 @@ std::optional<size_t> ClientImpl::PickEndpoint() {
   return best;
 }
 
-void ClientImpl::RecordOutcome(size_t endpoint, std::optional<bool> success) {
+void ClientImpl::RecordOutcome(size_t endpoint, std::optional<bool> success,
+                               std::optional<std::chrono::steady_clock::duration> first_body) {
   EndpointPool& p = pools_[endpoint];
   CircuitState before;
   {
@@ -103,6 +112,7 @@ void ClientImpl::RecordOutcome(size_t endpoint, std::optional<bool> success) {
     before = p.breaker.state();
     if (success.has_value()) {
       p.breaker.Record(*success, CircuitBreaker::Clock::now());
+      outliers_.Record(endpoint, *success, first_body);
     } else {
       p.breaker.Abandon();
     }
@@ -179,6 +189,7 @@ void Exchange::Begin() {
   }
   started_ = true;
   endpoint_ = *endpoint;
+  began_ = std::chrono::steady_clock::now();
   const auto now = std::chrono::steady_clock::now();
   const auto total = client_->options().timeouts.total;
   const bool request_deadline_first = request_.deadline - now < total;
@@ -353,6 +364,9 @@ void Exchange::ReadBody() {
         stream, conn_->buffer, *parser_, [self = shared_from_this()](error_code ec, size_t) {
           if (ec == bhttp::error::need_buffer) ec = {};
           const size_t n = self->body_buffer_.size() - self->parser_->get().body().size;
+          if (n > 0 && !self->first_body_after_) {
+            self->first_body_after_ = std::chrono::steady_clock::now() - self->began_;
+          }
           if (n > 0 && !self->abort_) {
             self->handler_->OnBody(std::string_view(self->body_buffer_.data(), n));
           }
@@ -416,7 +430,7 @@ void Exchange::Finish(absl::Status status) {
     } else if (status.code() != absl::StatusCode::kCancelled && !callers_deadline_passed_) {
       success = false;
     }
-    client_->RecordOutcome(endpoint_, success);
+    client_->RecordOutcome(endpoint_, success, first_body_after_);
     client_->Finished(endpoint_);
   }
   std::shared_ptr<ResponseHandler> handler = std::move(handler_);

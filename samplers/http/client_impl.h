@@ -23,6 +23,7 @@
 #include "boost/beast/http/string_body.hpp"
 #include "samplers/http/connection.h"
 #include "samplers/http/http_client.h"
+#include "samplers/http/outlier_detector.h"
 #include "samplers/http/url.h"
 
 namespace ptc::http {
@@ -52,12 +53,15 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   // Strand-only API for Exchange.
   const ClientOptions& options() const { return options_; }
   const Strand& strand() const { return strand_; }
-  // Least outstanding among the endpoints whose breaker lets a request through, ties rotated;
-  // counts the new exchange. nullopt when every breaker is open.
+  // Least outstanding among the endpoints whose breaker lets a request through and that are not
+  // ejected as outliers (ejected ones only when no other is available), ties rotated; counts the
+  // new exchange. nullopt when every breaker is open.
   std::optional<size_t> PickEndpoint();
-  // The outcome of an exchange on `endpoint` for its breaker: success, failure, or none (nullopt:
-  // cancelled, or refused before anything was sent).
-  void RecordOutcome(size_t endpoint, std::optional<bool> success);
+  // The outcome of an exchange on `endpoint` for its breaker and the outlier detector: success,
+  // failure, or none (nullopt: cancelled, or refused before anything was sent); `first_body`: the
+  // time to its first body byte, when one came.
+  void RecordOutcome(size_t endpoint, std::optional<bool> success,
+                     std::optional<std::chrono::steady_clock::duration> first_body);
   EndpointPool& pool(size_t i) { return pools_[i]; }
   std::shared_ptr<Connection> NewConnection(size_t endpoint);  // counts it as open
   // A connection after a complete keep-alive response: handed to a waiter or kept idle.
@@ -76,6 +80,7 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   Strand strand_;
   std::optional<boost::asio::ssl::context> tls_;
   std::vector<EndpointPool> pools_;
+  OutlierDetector outliers_;  // under stats_mu_
   size_t rotate_ = 0;
   mutable std::mutex stats_mu_;
 };
@@ -125,6 +130,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool done_ = false;
   int head_status_ = 0;  // the response's HTTP status, once its head arrived
   bool callers_deadline_passed_ = false;
+  std::chrono::steady_clock::time_point began_;                          // endpoint picked
+  std::optional<std::chrono::steady_clock::duration> first_body_after_;  // since began_
 };
 
 }  // namespace ptc::http

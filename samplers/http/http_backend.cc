@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
@@ -36,8 +37,12 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
         name_(backend.options_.name),
         max_attempts_(std::max<uint32_t>(1, backend.options_.retry.max_attempts)),
         jitter_(backend.jitter_),
+        retry_budget_(backend.retry_budget_),
+        hedge_budget_(backend.hedge_budget_),
+        hedge_(backend.options_.hedge),
         strand_(asio::make_strand(backend.io_)),
         backoff_timer_(strand_),
+        hedge_timer_(strand_),
         spec_(spec),
         chains_(observers.size()) {
     for (size_t i = 0; i < observers.size(); ++i) chains_[i].observer = std::move(observers[i]);
@@ -62,6 +67,13 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
   struct Chain {
     std::shared_ptr<ChainObserver> observer;
     bool done = false;
+  };
+  // An attempt in flight that has not streamed output yet (with hedging there may be two).
+  struct Attempt {
+    uint32_t id = 0;
+    std::unique_ptr<Call> call;
+    std::optional<ResponseHead> head;
+    std::string error_body;  // of a non-2xx response, bounded
   };
 
   // Forwards the client's calls for one attempt to the strand.
@@ -95,37 +107,85 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     return absl::StrCat(name_, ": ", message);
   }
 
-  void StartAttempt() {
+  // Sends an attempt. A hedge goes out beside the attempt in flight (which keeps running); any
+  // other attempt is a first attempt or a retry, with nothing else in flight.
+  void StartAttempt(bool hedge = false) {
     if (!AnyActive()) return;
     absl::StatusOr<Request> request = protocol_->BuildRequest(spec_, n());
     if (!request.ok()) {
       return FailAll(absl::Status(request.status().code(), Prefixed(request.status().message())));
     }
     request->deadline = spec_.deadline;
+    if (attempt_ == 0) {
+      retry_budget_->OnRequest();
+      hedge_budget_->OnRequest();
+    }
     ++attempt_;
+    Attempt& a = attempts_.emplace_back();
+    a.id = attempt_;
+    a.call = client_->Start(*std::move(request),
+                            std::make_shared<AttemptHandler>(shared_from_this(), attempt_));
+    if (!hedge && hedge_.after.count() > 0 && hedges_ == 0) {
+      hedge_timer_.expires_after(hedge_.after);
+      hedge_timer_.async_wait(
+          [self = shared_from_this(), id = attempt_](const boost::system::error_code& ec) {
+            if (!ec) self->MaybeHedge(id);
+          });
+    }
+  }
+
+  // The attempt `id` has produced no output for hedge_.after: send a second one beside it, if the
+  // hedge budget allows. Whichever streams output first is kept; the other is cancelled.
+  void MaybeHedge(uint32_t id) {
+    if (!AnyActive() || winner_ || attempts_.size() != 1 || attempts_.front().id != id) return;
+    if (attempt_ >= max_attempts_ || !hedge_budget_->TryRetry(absl::Now())) return;
+    ++hedges_;
+    StartAttempt(/*hedge=*/true);
+  }
+
+  Attempt* Find(uint32_t id) {
+    for (Attempt& a : attempts_) {
+      if (a.id == id) return &a;
+    }
+    return nullptr;
+  }
+
+  static bool IsSuccess(const ResponseHead& head) {
+    return head.status >= 200 && head.status < 300;
+  }
+
+  void OnHead(uint32_t id, const ResponseHead& head) {
+    if (Attempt* a = Find(id)) a->head = head;
+  }
+
+  // Attempt `id` is the one whose response the chains get: the others are cancelled.
+  void Choose(uint32_t id) {
+    Attempt* a = Find(id);
+    winner_ = id;
+    head_ = a->head;
+    call_ = std::move(a->call);
+    for (Attempt& other : attempts_) {
+      if (other.id != id && other.call) other.call->Cancel();
+    }
+    attempts_.clear();  // a cancelled attempt's completion finds nothing and is ignored
+    hedge_timer_.cancel();
     decoder_ = protocol_->NewDecoder(spec_, n());
     sse_.emplace();
-    head_.reset();
-    error_body_.clear();
     body_.clear();
     decode_error_.reset();
-    call_ = client_->Start(*std::move(request),
-                           std::make_shared<AttemptHandler>(shared_from_this(), attempt_));
   }
 
-  void OnHead(uint32_t attempt, const ResponseHead& head) {
-    if (attempt != attempt_) return;
-    head_ = head;
-  }
-
-  bool Success() const { return head_ && head_->status >= 200 && head_->status < 300; }
-
-  void OnBody(uint32_t attempt, const std::string& bytes) {
-    if (attempt != attempt_ || decode_error_ || !AnyActive()) return;
-    if (!Success()) {
-      error_body_.append(bytes.substr(0, kMaxErrorBody - error_body_.size()));
-      return;
+  void OnBody(uint32_t id, const std::string& bytes) {
+    if (!winner_) {
+      Attempt* a = Find(id);
+      if (a == nullptr || !a->head) return;
+      if (!IsSuccess(*a->head)) {
+        a->error_body.append(bytes.substr(0, kMaxErrorBody - a->error_body.size()));
+        return;
+      }
+      Choose(id);
     }
+    if (*winner_ != id || decode_error_ || !AnyActive()) return;
     if (!protocol_->streaming()) {
       if (body_.size() + bytes.size() > kMaxBody) {
         StopAttempt(absl::ResourceExhaustedError(
@@ -154,9 +214,35 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     if (call_) call_->Cancel();
   }
 
-  void OnComplete(uint32_t attempt, const absl::Status& status) {
-    if (attempt != attempt_) return;
+  void OnComplete(uint32_t id, const absl::Status& status) {
+    if (winner_ && *winner_ == id) return WinnerComplete(status);
+    Attempt* a = Find(id);
+    if (a == nullptr) return;  // cancelled when another attempt won
+    if (winner_ || !AnyActive()) return;
+    if (status.ok() && a->head && IsSuccess(*a->head)) {
+      // A 2xx response without a body byte: it is the response.
+      Choose(id);
+      return WinnerComplete(status);
+    }
+    UpstreamError error;
+    if (!status.ok()) {
+      const bool retryable = status.code() == absl::StatusCode::kUnavailable ||
+                             status.code() == absl::StatusCode::kDeadlineExceeded;
+      error = UpstreamError{status, retryable, std::nullopt};
+    } else if (!a->head) {
+      error = UpstreamError{absl::UnavailableError("no response"), true, {}};
+    } else {
+      error = protocol_->ClassifyError(*a->head, a->error_body);
+    }
+    attempts_.erase(attempts_.begin() + (a - attempts_.data()));
+    if (!attempts_.empty()) return;  // a hedge (or the attempt it hedged) is still going
+    hedge_timer_.cancel();
+    Failed(error);
+  }
+
+  void WinnerComplete(const absl::Status& status) {
     call_.reset();
+    winner_.reset();
     if (!AnyActive()) return;
     if (decode_error_) return Failed(*decode_error_);
     if (!status.ok()) {
@@ -164,8 +250,6 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
                              status.code() == absl::StatusCode::kDeadlineExceeded;
       return Failed(UpstreamError{status, retryable, std::nullopt});
     }
-    if (!head_) return Failed(UpstreamError{absl::UnavailableError("no response"), true, {}});
-    if (!Success()) return Failed(protocol_->ClassifyError(*head_, error_body_));
     if (!protocol_->streaming()) {
       if (absl::Status s = decoder_->OnBody(body_, *this); !s.ok()) {
         return Failed(decoder_->ClassifyStreamError(s));
@@ -184,10 +268,12 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
 
   void Failed(const UpstreamError& error) {
     const auto now = std::chrono::steady_clock::now();
+    bool over_budget = false;
     if (error.retryable && !output_sent_ && attempt_ < max_attempts_) {
       std::chrono::milliseconds delay = jitter_->Backoff(attempt_);
       if (error.retry_after) delay = std::max(delay, *error.retry_after);
-      if (spec_.deadline - now > delay) {
+      over_budget = spec_.deadline - now > delay && !retry_budget_->TryRetry(absl::Now());
+      if (spec_.deadline - now > delay && !over_budget) {
         backoff_timer_.expires_after(delay);
         backoff_timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
           self->StartAttempt();
@@ -197,6 +283,11 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     }
     std::string message(error.status.message());
     if (attempt_ > 1) absl::StrAppend(&message, " (after ", attempt_, " attempts)");
+    if (over_budget) {
+      absl::StrAppend(&message, " (not retried: the backend's retry budget of ",
+                      retry_budget_->options().ratio * 100, "% of requests + ",
+                      retry_budget_->options().min_per_second, "/s is spent)");
+    }
     FailAll(absl::Status(error.status.code(), Prefixed(message)));
   }
 
@@ -221,7 +312,11 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     if (!AnyActive()) {
       // Nobody wants the response any more: close the upstream request.
       if (call_) call_->Cancel();
+      for (Attempt& a : attempts_) {
+        if (a.call) a.call->Cancel();
+      }
       backoff_timer_.cancel();
+      hedge_timer_.cancel();
     }
   }
 
@@ -237,17 +332,23 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
   const std::string name_;
   const uint32_t max_attempts_;
   const std::shared_ptr<Jitter> jitter_;
+  const std::shared_ptr<RetryBudget> retry_budget_;
+  const std::shared_ptr<RetryBudget> hedge_budget_;
+  const HedgeOptions hedge_;
   Strand strand_;
   asio::steady_timer backoff_timer_;
+  asio::steady_timer hedge_timer_;
   const ChainSpec spec_;
   std::vector<Chain> chains_;
 
-  uint32_t attempt_ = 0;
-  std::unique_ptr<Call> call_;
+  uint32_t attempt_ = 0;  // attempts sent so far (hedges included); ids count from 1
+  uint32_t hedges_ = 0;
+  std::vector<Attempt> attempts_;     // in flight, before one streams output
+  std::optional<uint32_t> winner_;    // the attempt whose response the chains get
+  std::unique_ptr<Call> call_;        // the winner's
+  std::optional<ResponseHead> head_;  // the winner's
   std::unique_ptr<ResponseDecoder> decoder_;
   std::optional<SseParser> sse_;
-  std::optional<ResponseHead> head_;
-  std::string error_body_;
   std::string body_;
   std::optional<UpstreamError> decode_error_;
   bool output_sent_ = false;
@@ -275,7 +376,11 @@ HttpBackend::HttpBackend(std::shared_ptr<const ChainProtocol> protocol,
       client_(std::move(client)),
       options_(std::move(options)),
       io_(io),
-      jitter_(std::make_shared<Jitter>(options_.retry)) {}
+      jitter_(std::make_shared<Jitter>(options_.retry)),
+      retry_budget_(std::make_shared<RetryBudget>(options_.retry.budget, absl::Now())),
+      hedge_budget_(std::make_shared<RetryBudget>(
+          RetryBudgetOptions{.ratio = options_.hedge.max_ratio, .min_per_second = 0},
+          absl::Now())) {}
 
 HttpBackend::~HttpBackend() = default;
 

@@ -8,8 +8,12 @@
 // - Retries: an attempt that fails before any output reached the observer is retried when the
 //   protocol says it is retryable (429, 5xx, 529, reset, timeout), with exponential backoff and
 //   full jitter, honouring `retry-after`, never past the chain's deadline, at most
-//   RetryOptions::max_attempts attempts. Once output has been streamed to the observer, a failure
-//   ends the chain (kFailed, with the usage so far): a retry would repeat text the caller has seen.
+//   RetryOptions::max_attempts attempts, and within the backend's retry budget (retry_budget.h:
+//   retries at most a share of first attempts). Once output has been streamed to the observer, a
+//   failure ends the chain (kFailed, with the usage so far): a retry would repeat text the caller
+//   has seen.
+// - Hedging (HedgeOptions): a straggling attempt gets a second one beside it; the first to stream
+//   output wins and the other is cancelled.
 // - Errors reach the chain as ChainResult::error with the protocol's code and message, prefixed
 //   with the backend name; they never carry a key.
 #pragma once
@@ -26,6 +30,7 @@
 #include "samplers/backend.h"
 #include "samplers/http/chain_protocol.h"
 #include "samplers/http/http_client.h"
+#include "samplers/http/retry_budget.h"
 
 namespace ptc::http {
 
@@ -35,11 +40,22 @@ struct RetryOptions {
   std::chrono::milliseconds max_backoff{20'000};
   double multiplier = 2.0;
   uint64_t jitter_seed = 0;  // 0 = seeded from the clock
+  RetryBudgetOptions budget;
+};
+
+// Hedged requests: when an attempt has streamed nothing for `after` (a straggler: a slow queue or
+// a stuck connection), a second attempt is sent beside it (to the least-loaded endpoint); the
+// first to stream output is kept and the other is cancelled. Bounded: hedges are at most
+// `max_ratio` of first attempts, at most one per upstream request, and count as attempts.
+struct HedgeOptions {
+  std::chrono::milliseconds after{0};  // 0 = no hedging
+  double max_ratio = 0.1;
 };
 
 struct HttpBackendOptions {
   std::string name;  // the configured instance name, used in error messages
   RetryOptions retry;
+  HedgeOptions hedge;
   // Chains per upstream request when the protocol has native n; 1 = one request per chain.
   uint32_t max_n_per_request = 1;
 };
@@ -82,6 +98,8 @@ class HttpBackend : public Backend {
   HttpBackendOptions options_;
   boost::asio::io_context& io_;
   std::shared_ptr<Jitter> jitter_;
+  std::shared_ptr<RetryBudget> retry_budget_;  // shared with running upstream requests
+  std::shared_ptr<RetryBudget> hedge_budget_;  // the same kind of budget, for hedges
 };
 
 }  // namespace ptc::http

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
 #include "samplers/http/circuit_breaker.h"
+#include "samplers/http/outlier_detector.h"
 
 namespace ptc::http {
 
@@ -41,6 +42,7 @@ struct ClientOptions {
   bool verify_peer = true;                     // https only; off only for tests
   Timeouts timeouts;
   CircuitBreakerOptions circuit_breaker;
+  OutlierOptions outlier;
   // Called on the client's strand whenever an endpoint's breaker changes state, and once per
   // endpoint (closed) when the client is created. Must not block.
   std::function<void(const std::string& endpoint, CircuitState state)> on_circuit_state;

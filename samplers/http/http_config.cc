@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
 #include "samplers/http/url.h"
 
 namespace ptc::http {
@@ -70,6 +71,32 @@ absl::StatusOr<ClientOptions> ClientOptionsFromConfig(const v1::HttpConfig& conf
                      ") exceeds http.circuit_breaker.window (", b.window, ")"));
   }
   b.open_for = Ms(cb.open_ms(), b.open_for);
+  const v1::OutlierDetectionConfig& od = config.outlier_detection();
+  OutlierOptions& o = options.outlier;
+  o.enabled = !od.disabled();
+  o.interval = Ms(od.interval_ms(), o.interval);
+  if (od.min_requests() != 0) o.min_requests = od.min_requests();
+  if (od.has_failure_margin()) {
+    if (!(od.failure_margin() > 0 && od.failure_margin() <= 1)) {
+      return absl::InvalidArgumentError("http.outlier_detection.failure_margin must be in (0, 1]");
+    }
+    o.failure_margin = od.failure_margin();
+  }
+  if (od.has_latency_factor()) {
+    if (!(od.latency_factor() == 0 || (od.latency_factor() >= 1 && od.latency_factor() <= 1000))) {
+      return absl::InvalidArgumentError(
+          "http.outlier_detection.latency_factor must be 0 (off) or in [1, 1000]");
+    }
+    o.latency_factor = od.latency_factor();
+  }
+  o.base_ejection = Ms(od.ejection_ms(), o.base_ejection);
+  if (od.has_max_ejected_fraction()) {
+    if (!(od.max_ejected_fraction() >= 0 && od.max_ejected_fraction() < 1)) {
+      return absl::InvalidArgumentError(
+          "http.outlier_detection.max_ejected_fraction must be in [0, 1)");
+    }
+    o.max_ejected_fraction = od.max_ejected_fraction();
+  }
   return options;
 }
 
@@ -83,12 +110,49 @@ absl::StatusOr<RetryOptions> RetryOptionsFromConfig(const v1::HttpConfig& config
   if (c.max_attempts() != 0) retry.max_attempts = c.max_attempts();
   retry.initial_backoff = Ms(c.initial_backoff_ms(), retry.initial_backoff);
   retry.max_backoff = Ms(c.max_backoff_ms(), retry.max_backoff);
+  if (c.has_budget_ratio()) {
+    if (!(c.budget_ratio() >= 0 && c.budget_ratio() <= 10)) {
+      return absl::InvalidArgumentError("http.retry.budget_ratio must be in [0, 10]");
+    }
+    retry.budget.ratio = c.budget_ratio();
+  }
+  if (c.has_budget_min_per_s()) {
+    if (!(c.budget_min_per_s() >= 0 && c.budget_min_per_s() <= 10000)) {
+      return absl::InvalidArgumentError("http.retry.budget_min_per_s must be in [0, 10000]");
+    }
+    retry.budget.min_per_second = c.budget_min_per_s();
+  }
   if (retry.initial_backoff > retry.max_backoff) {
     return absl::InvalidArgumentError(
         absl::StrCat("http.retry.initial_backoff_ms (", retry.initial_backoff.count(),
                      ") exceeds http.retry.max_backoff_ms (", retry.max_backoff.count(), ")"));
   }
   return retry;
+}
+
+absl::StatusOr<HedgeOptions> HedgeOptionsFromConfig(const v1::HttpConfig& config) {
+  HedgeOptions hedge;
+  const v1::HedgeConfig& c = config.hedge();
+  if (c.after_ms() > 600000) {
+    return absl::InvalidArgumentError("http.hedge.after_ms must be at most 600000");
+  }
+  hedge.after = std::chrono::milliseconds(c.after_ms());
+  if (c.has_max_ratio()) {
+    if (!(c.max_ratio() >= 0 && c.max_ratio() <= 1)) {
+      return absl::InvalidArgumentError("http.hedge.max_ratio must be in [0, 1]");
+    }
+    hedge.max_ratio = c.max_ratio();
+  }
+  return hedge;
+}
+
+absl::StatusOr<HttpBackendOptions> BackendOptionsFromConfig(const v1::HttpConfig& config,
+                                                            std::string name) {
+  HttpBackendOptions options;
+  options.name = std::move(name);
+  ASSIGN_OR_RETURN(options.retry, RetryOptionsFromConfig(config));
+  ASSIGN_OR_RETURN(options.hedge, HedgeOptionsFromConfig(config));
+  return options;
 }
 
 absl::StatusOr<std::string> ReadApiKey(const v1::HttpConfig& config) {

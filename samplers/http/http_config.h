@@ -17,6 +17,11 @@ namespace ptc::http {
 absl::StatusOr<ClientOptions> ClientOptionsFromConfig(const v1::HttpConfig& config,
                                                       const std::string& default_endpoint = "");
 absl::StatusOr<RetryOptions> RetryOptionsFromConfig(const v1::HttpConfig& config);
+absl::StatusOr<HedgeOptions> HedgeOptionsFromConfig(const v1::HttpConfig& config);
+// The HttpBackend's options from the config (retries and hedging), named `name`; the caller sets
+// max_n_per_request.
+absl::StatusOr<HttpBackendOptions> BackendOptionsFromConfig(const v1::HttpConfig& config,
+                                                            std::string name);
 
 // `options` with its circuit-state callback reporting to `deps.circuit_state` (when set), for the
 // backend plugins.

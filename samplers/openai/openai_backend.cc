@@ -39,11 +39,8 @@ absl::StatusOr<std::unique_ptr<Backend>> CreateOpenAiBackend(const v1::OpenAiBac
   }
   ASSIGN_OR_RETURN(http::ClientOptions client_options,
                    http::ClientOptionsFromConfig(config.http(), openai ? kOpenAiEndpoint : ""));
-  ASSIGN_OR_RETURN(http::RetryOptions retry, http::RetryOptionsFromConfig(config.http()));
-
-  http::HttpBackendOptions backend_options;
-  backend_options.name = deps.name;
-  backend_options.retry = retry;
+  ASSIGN_OR_RETURN(http::HttpBackendOptions backend_options,
+                   http::BackendOptionsFromConfig(config.http(), deps.name));
   backend_options.max_n_per_request = std::max(config.max_n_per_request(), 1u);
   if (backend_options.max_n_per_request > 1 && !options.capabilities.native_n) {
     return Bad("max_n_per_request",

@@ -122,6 +122,7 @@ class HttpBackendTest : public ::testing::Test {
     HttpBackendOptions backend_options;
     backend_options.name = "fakeapi";
     backend_options.retry = retry;
+    backend_options.hedge = hedge_;
     backend_options.max_n_per_request = max_n;
     backend_ = std::make_unique<HttpBackend>(protocol, *client, backend_options, io_.io());
     return *backend_;
@@ -152,6 +153,7 @@ class HttpBackendTest : public ::testing::Test {
   }
 
   IoThread io_;
+  HedgeOptions hedge_;  // set before MakeBackend
   std::unique_ptr<HttpBackend> backend_;
 };
 
@@ -199,6 +201,21 @@ TEST_F(HttpBackendTest, RateLimitedWithRetryAfterIsRetriedThenSucceeds) {
   EXPECT_EQ(server.request_count(), 2u);
   // The backoff is at most 5 ms here: only honouring retry-after makes the wait 1 s.
   EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
+}
+
+TEST_F(HttpBackendTest, RetriesStopWhenTheRetryBudgetIsSpent) {
+  FakeHttpServer server;
+  server.SetDefault(FakeResponse::Json(503, R"({"error":"down"})"));
+  RetryOptions retry = Fast(4);
+  retry.budget = {.ratio = 0.5, .min_per_second = 0};
+  MakeBackend(server, retry);
+  // Two chains deposit one retry between them: the first to fail takes it, then nobody retries.
+  const ChainResult a = Run();
+  const ChainResult b = Run();
+  EXPECT_EQ(a.status, ChainStatus::kFailed);
+  EXPECT_EQ(b.status, ChainStatus::kFailed);
+  EXPECT_EQ(server.request_count(), 3u);  // 2 first attempts + 1 retry, not 2 × 4
+  EXPECT_THAT(b.error.message(), HasSubstr("not retried: the backend's retry budget"));
 }
 
 class HttpBackendStatusTest : public HttpBackendTest, public ::testing::WithParamInterface<int> {};
@@ -464,6 +481,63 @@ TEST_F(HttpBackendTest, MalformedEventFailsWithoutRetry) {
   EXPECT_EQ(r.error.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(r.error.message(), HasSubstr("fakeapi: malformed event"));
   EXPECT_EQ(server.request_count(), 1u);
+}
+
+TEST_F(HttpBackendTest, AStragglerIsHedgedAndTheFirstToStreamWins) {
+  FakeHttpServer server;
+  FakeResponse straggler = Stream({"0 slow", "[DONE]"});
+  straggler.chunks[0].gate = "straggler";  // head sent, no output
+  server.Enqueue(straggler);
+  server.Enqueue(Stream({"0 hedged", "[DONE]"}));
+  hedge_ = {.after = 20ms, .max_ratio = 1.0};
+  MakeBackend(server);
+  const ChainResult r = Run();
+  EXPECT_EQ(r.status, ChainStatus::kOk) << r.error;
+  EXPECT_EQ(r.text, "hedged");
+  EXPECT_EQ(server.request_count(), 2u);
+  // The straggler was cancelled: its connection closed.
+  EXPECT_TRUE(server.WaitForDisconnects(1));
+}
+
+TEST_F(HttpBackendTest, NoHedgeWhenOutputComesInTime) {
+  FakeHttpServer server;
+  server.SetDefault(Stream({"0 prompt", "[DONE]"}));
+  hedge_ = {.after = 2000ms, .max_ratio = 1.0};
+  MakeBackend(server);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Run().status, ChainStatus::kOk);
+  EXPECT_EQ(server.request_count(), 3u);
+}
+
+TEST_F(HttpBackendTest, HedgesAreBoundedByTheirBudget) {
+  FakeHttpServer server;
+  FakeResponse slow = Stream({"0 late", "[DONE]"});
+  slow.head_delay = 100ms;
+  server.SetDefault(slow);
+  hedge_ = {.after = 10ms, .max_ratio = 0.5};  // two chains earn one hedge
+  MakeBackend(server);
+  EXPECT_EQ(Run().status, ChainStatus::kOk);
+  EXPECT_EQ(Run().status, ChainStatus::kOk);
+  EXPECT_EQ(server.request_count(), 3u);  // 2 chains + 1 hedge, not 2 + 2
+}
+
+TEST_F(HttpBackendTest, AFailedHedgeLeavesTheOriginalRunning) {
+  FakeHttpServer server;
+  FakeResponse original = Stream({"0 original", "[DONE]"});
+  original.chunks[0].gate = "original";
+  server.Enqueue(original);
+  server.Enqueue(FakeResponse::Json(503, R"({"error":"busy"})"));
+  hedge_ = {.after = 10ms, .max_ratio = 1.0};
+  MakeBackend(server, Fast(4));
+  auto observer = std::make_shared<TestObserver>();
+  backend_->Start(Spec(), observer);
+  ASSERT_TRUE(server.WaitForRequests(2));
+  // Let the hedge's 503 arrive and be dropped, then let the original stream.
+  std::this_thread::sleep_for(200ms);
+  server.OpenGate("original");
+  const ChainResult r = observer->Wait();
+  EXPECT_EQ(r.status, ChainStatus::kOk) << r.error;
+  EXPECT_EQ(r.text, "original");
+  EXPECT_EQ(server.request_count(), 2u);  // the failed hedge was not retried
 }
 
 }  // namespace

@@ -100,6 +100,14 @@ TEST(RetryOptionsFromConfigTest, DefaultsAndFields) {
   EXPECT_EQ(r->max_attempts, 1u);
   EXPECT_EQ(r->initial_backoff, 10ms);
   EXPECT_EQ(r->max_backoff, 100ms);
+  EXPECT_EQ(r->budget.ratio, 0.2);
+  EXPECT_EQ(r->budget.min_per_second, 10);
+  config.mutable_retry()->set_budget_ratio(0);  // set to zero is not "unset"
+  config.mutable_retry()->set_budget_min_per_s(1);
+  r = RetryOptionsFromConfig(config);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->budget.ratio, 0);
+  EXPECT_EQ(r->budget.min_per_second, 1);
 }
 
 TEST(RetryOptionsFromConfigTest, BadFieldsAreNamed) {
@@ -113,6 +121,59 @@ TEST(RetryOptionsFromConfigTest, BadFieldsAreNamed) {
   absl::Status s = RetryOptionsFromConfig(config).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("http.retry.initial_backoff_ms"));
+  config.mutable_retry()->set_initial_backoff_ms(10);
+  config.mutable_retry()->set_budget_ratio(-0.1);
+  EXPECT_THAT(RetryOptionsFromConfig(config).status().message(),
+              HasSubstr("http.retry.budget_ratio"));
+  config.mutable_retry()->set_budget_ratio(0.1);
+  config.mutable_retry()->set_budget_min_per_s(1e9);
+  EXPECT_THAT(RetryOptionsFromConfig(config).status().message(),
+              HasSubstr("http.retry.budget_min_per_s"));
+}
+
+TEST(ClientOptionsFromConfigTest, OutlierDetection) {
+  v1::HttpConfig config;
+  config.add_endpoints("http://a:1");
+  absl::StatusOr<ClientOptions> o = ClientOptionsFromConfig(config, "");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->outlier.enabled);
+  EXPECT_EQ(o->outlier.interval, 10s);
+  EXPECT_EQ(o->outlier.latency_factor, 3);
+  config.mutable_outlier_detection()->set_latency_factor(0);
+  config.mutable_outlier_detection()->set_ejection_ms(5000);
+  o = ClientOptionsFromConfig(config, "");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->outlier.latency_factor, 0);
+  EXPECT_EQ(o->outlier.base_ejection, 5s);
+  config.mutable_outlier_detection()->set_latency_factor(0.5);
+  EXPECT_THAT(ClientOptionsFromConfig(config, "").status().message(),
+              HasSubstr("http.outlier_detection.latency_factor"));
+  config.mutable_outlier_detection()->set_latency_factor(2);
+  config.mutable_outlier_detection()->set_max_ejected_fraction(1);
+  EXPECT_THAT(ClientOptionsFromConfig(config, "").status().message(),
+              HasSubstr("http.outlier_detection.max_ejected_fraction"));
+}
+
+TEST(HedgeOptionsFromConfigTest, OffByDefaultAndBounded) {
+  v1::HttpConfig config;
+  absl::StatusOr<HttpBackendOptions> o = BackendOptionsFromConfig(config, "b");
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->name, "b");
+  EXPECT_EQ(o->hedge.after, 0ms);
+  EXPECT_EQ(o->hedge.max_ratio, 0.1);
+  config.mutable_hedge()->set_after_ms(250);
+  config.mutable_hedge()->set_max_ratio(0.05);
+  o = BackendOptionsFromConfig(config, "b");
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->hedge.after, 250ms);
+  EXPECT_EQ(o->hedge.max_ratio, 0.05);
+  config.mutable_hedge()->set_max_ratio(1.5);
+  EXPECT_THAT(BackendOptionsFromConfig(config, "b").status().message(),
+              HasSubstr("http.hedge.max_ratio"));
+  config.mutable_hedge()->set_max_ratio(0.1);
+  config.mutable_hedge()->set_after_ms(700000);
+  EXPECT_THAT(BackendOptionsFromConfig(config, "b").status().message(),
+              HasSubstr("http.hedge.after_ms"));
 }
 
 TEST(ReadApiKeyTest, NoneConfigured) { EXPECT_EQ(*ReadApiKey(v1::HttpConfig()), ""); }
