@@ -13,6 +13,8 @@
 #include "ptc/v1/backends/sim.pb.h"
 #include "re2/re2.h"
 #include "samplers/backend_registry.h"
+#include "service/admission/tenants.h"
+#include "service/tls_config.h"
 
 namespace ptc {
 namespace {
@@ -65,7 +67,11 @@ v1::ServerConfig WithDefaults(v1::ServerConfig c) {
     c.set_default_backend(c.backends(0).name());
   }
   if (c.max_experiment_labels() == 0) c.set_max_experiment_labels(32);
+  if (c.has_tls() && c.tls().reload_interval_s() == 0) {
+    c.mutable_tls()->set_reload_interval_s(kDefaultTlsReloadIntervalS);
+  }
   *c.mutable_limits() = WithDefaults(c.limits());
+  WithAdmissionDefaults(c);
   return c;
 }
 
@@ -116,6 +122,7 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& c) {
   if (c.metrics_listen() != "off")
     RETURN_IF_ERROR(ValidateAddress("metrics_listen", c.metrics_listen()));
   if (c.worker_threads() > 256) return FieldError("worker_threads", "at most 256");
+  RETURN_IF_ERROR(ValidateTlsConfig(c.tls()));
   if (c.backends_size() == 0) return FieldError("backends", "at least one backend is required");
   static const RE2 kName("[a-z0-9_-]{1,64}");
   std::set<std::string> names;
@@ -171,6 +178,17 @@ absl::Status ValidateServerConfig(const v1::ServerConfig& c) {
   }
   if (c.max_experiment_labels() > 10000)
     return FieldError("max_experiment_labels", "at most 10000");
+  RETURN_IF_ERROR(ValidateTenants(c.tenants()));
+  for (int i = 0; i < c.tenants_size(); ++i) {
+    for (int b = 0; b < c.tenants(i).allowed_backends_size(); ++b) {
+      if (!names.count(c.tenants(i).allowed_backends(b))) {
+        return FieldError(
+            absl::StrCat("tenants[", i, "].allowed_backends[", b, "]"),
+            absl::StrCat("no backend named \"", c.tenants(i).allowed_backends(b), "\""));
+      }
+    }
+  }
+  RETURN_IF_ERROR(ValidateAdmission(c.admission()));
   return absl::OkStatus();
 }
 

@@ -1,9 +1,11 @@
 #include "service/server.h"
 
 #include <chrono>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "aggregators/aggregator.h"
+#include "aggregators/learned/model_store.h"
 #include "aggregators/stop_rule.h"
 #include "common/status_macros.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -11,6 +13,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "samplers/backend_registry.h"
+#include "service/tls_config.h"
 
 namespace ptc {
 
@@ -40,13 +43,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
     }
     s->exposer_->RegisterCollectable(s->metrics_->registry());
   }
+  // Trained answer scorers load now rather than on the first request that names one.
+  learned::ModelStore::Default().PreloadAll();
   s->service_ = std::make_unique<OrchestratorService>(
-      RunContext{s->io_, *s->backends_, s->prices_, s->config_.limits(), *s->metrics_});
+      RunContext{s->io_, *s->backends_, s->prices_, s->config_.limits(), *s->metrics_}, s->config_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen(), grpc::InsecureServerCredentials(), &s->port_);
+  builder.AddListeningPort(config.listen(), MakeServerCredentials(config.tls()), &s->port_);
   // Oversized messages are refused by gRPC itself (RESOURCE_EXHAUSTED); anything within this
   // bound reaches validation, which names the field that is over its limit.
   builder.SetMaxReceiveMessageSize(static_cast<int>(
@@ -77,8 +82,17 @@ void Server::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   if (grpc_) {
     grpc_->GetHealthCheckService()->SetServingStatus(false);
-    grpc_->Shutdown(std::chrono::system_clock::now() +
-                    std::chrono::milliseconds(absl::ToInt64Milliseconds(grace)));
+    // gRPC stops accepting calls at once and cancels those still running at its deadline; before
+    // that, calls not done within the grace period answer with what they have.
+    const auto hard_deadline =
+        std::chrono::system_clock::now() +
+        std::chrono::milliseconds(absl::ToInt64Milliseconds(grace + kAnswerMargin));
+    std::thread stop([this, hard_deadline] { grpc_->Shutdown(hard_deadline); });
+    if (!service_->WaitForIdle(grace)) {
+      service_->Drain("server shutting down");
+      service_->WaitForIdle(kAnswerMargin);
+    }
+    stop.join();
   }
   // Calls are done (Shutdown cancelled the stragglers and their Runs finished on the Asio
   // threads); let the threads run out of work and stop.

@@ -33,9 +33,14 @@ class Server {
   std::string address() const;          // "HOST:PORT" actually bound
   std::string metrics_address() const;  // "" when the exposer is off
 
-  // Stops accepting calls, lets in-flight calls finish up to `grace`, then cancels them; then
-  // stops the Asio threads. Idempotent. Blocks: call it from main or a test, never a handler.
+  // Graceful shutdown: marks health NOT_SERVING and stops accepting calls; lets in-flight calls
+  // finish for up to `grace`; then has the rest answer with what they have (queued calls get
+  // UNAVAILABLE, running ones cancel their chains and select from the finished ones, their
+  // response's partial_reason saying so) and gives them kAnswerMargin to do it, after which gRPC
+  // cancels what is left. Then stops the Asio threads. Idempotent. Blocks: call it from main or a
+  // test, never a handler.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
+  static constexpr absl::Duration kAnswerMargin = absl::Seconds(2);
   // Blocks until Shutdown (from another thread) completes.
   void Wait();
 

@@ -21,6 +21,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "ptc/v1/backends/sim.pb.h"
+#include "service/client/connection.h"
 #include "service/client/progress.h"
 #include "service/config.h"
 #include "service/server.h"
@@ -152,12 +153,16 @@ int RunEvalCommand(const EvalArgs& args, std::ostream& out, std::ostream& err) {
     local = *std::move(started);
     address = local->address();
   }
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  if (!channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
+  // The in-process server is plaintext on loopback; a remote one takes the connection flags.
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      local ? grpc::CreateChannel(address, grpc::InsecureChannelCredentials())
+            : MakeChannel(address);
+  if (!channel.ok()) return Bad(err, channel.status().message());
+  if (!(*channel)->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(10))) {
     err << "ptc eval: cannot connect to " << address << "\n";
     return 1;
   }
-  auto stub = v1::Orchestrator::NewStub(channel);
+  auto stub = v1::Orchestrator::NewStub(*channel);
 
   eval::ExperimentOptions options;
   options.series = series;

@@ -7,9 +7,8 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
-#include "grpcpp/security/credentials.h"
 #include "ptc/v1/orchestrator.grpc.pb.h"
+#include "service/client/connection.h"
 #include "service/status_util.h"
 
 namespace ptc::client {
@@ -99,8 +98,12 @@ int RunSolveCommand(const SolveArgs& args, std::ostream& out, std::ostream& err)
     err << "ptc solve: " << req.status().message() << "\n";
     return 2;
   }
-  auto channel = grpc::CreateChannel(args.server, grpc::InsecureChannelCredentials());
-  auto stub = v1::Orchestrator::NewStub(channel);
+  auto channel = MakeChannel(args.server);
+  if (!channel.ok()) {
+    err << "ptc solve: " << channel.status().message() << "\n";
+    return 2;
+  }
+  auto stub = v1::Orchestrator::NewStub(*channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(args.timeout));
   v1::SolveResponse response;

@@ -1,7 +1,9 @@
 // ptc-health-probe: asks a gRPC server's standard health service (grpc.health.v1.Health/Check)
 // whether it is SERVING. For container health checks and Kubernetes exec probes where
 // grpc_health_probe is not available. Exit status: 0 SERVING; 1 answered, but not SERVING;
-// 2 no answer (unreachable, deadline, error status).
+// 2 no answer (unreachable, deadline, error status, bad TLS flags). Takes the client's
+// connection flags (service/client/connection.h): --tls_ca, --tls_cert, --tls_key,
+// --tls_server_name, --api_key_env.
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -9,9 +11,8 @@
 
 #include "absl/flags/flag.h"
 #include "common/process.h"
-#include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
-#include "grpcpp/security/credentials.h"
+#include "service/client/connection.h"
 
 ABSL_FLAG(std::string, addr, "127.0.0.1:50051", "gRPC HOST:PORT of the server");
 ABSL_FLAG(std::string, service, "", "service name to check; empty = the whole server");
@@ -34,14 +35,19 @@ int DecodeStatus(const std::string& bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ptc::ParseFlags(argc, argv, "ptc-health-probe [--addr HOST:PORT] [--service NAME]");
+  ptc::ParseFlags(argc, argv,
+                  "ptc-health-probe [--addr HOST:PORT] [--service NAME] [--tls_ca FILE ...]");
   const std::string service = absl::GetFlag(FLAGS_service);
   if (service.size() > 127) {
     std::fprintf(stderr, "ptc-health-probe: --service: longer than 127 bytes\n");
     return 2;
   }
-  grpc::GenericStub stub(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_addr), grpc::InsecureChannelCredentials()));
+  auto channel = ptc::client::MakeChannel(absl::GetFlag(FLAGS_addr));
+  if (!channel.ok()) {
+    std::fprintf(stderr, "ptc-health-probe: %s\n", std::string(channel.status().message()).c_str());
+    return 2;
+  }
+  grpc::GenericStub stub(*channel);
   grpc::CompletionQueue cq;
   grpc::ClientContext ctx;
   ctx.set_deadline(

@@ -6,8 +6,10 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 
 namespace ptc::fakes {
 namespace {
@@ -70,11 +72,24 @@ std::string KeyPem(EVP_PKEY* key) {
   return pem;
 }
 
+// A leaf certificate for `key`, issued by `ca` (the caller adds extensions, then signs).
+X509* NewLeaf(EVP_PKEY* key, const char* cn, long serial, X509* ca, const char* eku) {
+  X509* cert = NewCert(key, cn, serial);
+  X509_set_issuer_name(cert, X509_get_subject_name(ca));
+  AddExt(cert, ca, NID_basic_constraints, "critical,CA:FALSE");
+  AddExt(cert, ca, NID_ext_key_usage, eku);
+  AddExt(cert, ca, NID_authority_key_identifier, "keyid");
+  return cert;
+}
+
 }  // namespace
 
 TestPki MakeTestPki(const std::string& dns_name, bool with_loopback_ip) {
+  // Distinct CA names keep verification errors readable when a test mixes PKIs.
+  static std::atomic<int> next_ca{1};
+  const std::string ca_name = "ptc test CA " + std::to_string(next_ca++);
   EVP_PKEY* ca_key = NewKey();
-  X509* ca = NewCert(ca_key, "ptc test CA", 1);
+  X509* ca = NewCert(ca_key, ca_name.c_str(), 1);
   X509_set_issuer_name(ca, X509_get_subject_name(ca));
   AddExt(ca, ca, NID_basic_constraints, "critical,CA:TRUE");
   AddExt(ca, ca, NID_key_usage, "critical,keyCertSign,cRLSign");
@@ -82,16 +97,18 @@ TestPki MakeTestPki(const std::string& dns_name, bool with_loopback_ip) {
   Check(X509_sign(ca, ca_key, EVP_sha256()) > 0, "X509_sign(ca)");
 
   EVP_PKEY* key = NewKey();
-  X509* cert = NewCert(key, dns_name.c_str(), 2);
-  X509_set_issuer_name(cert, X509_get_subject_name(ca));
-  AddExt(cert, ca, NID_basic_constraints, "critical,CA:FALSE");
-  AddExt(cert, ca, NID_ext_key_usage, "serverAuth");
-  AddExt(cert, ca, NID_authority_key_identifier, "keyid");
+  X509* cert = NewLeaf(key, dns_name.c_str(), 2, ca, "serverAuth");
   const std::string san = "DNS:" + dns_name + (with_loopback_ip ? ",IP:127.0.0.1" : "");
   AddExt(cert, ca, NID_subject_alt_name, san.c_str());
   Check(X509_sign(cert, ca_key, EVP_sha256()) > 0, "X509_sign(server)");
 
-  TestPki pki{CertPem(ca), CertPem(cert), KeyPem(key)};
+  EVP_PKEY* client_key = NewKey();
+  X509* client = NewLeaf(client_key, "ptc test client", 3, ca, "clientAuth");
+  Check(X509_sign(client, ca_key, EVP_sha256()) > 0, "X509_sign(client)");
+
+  TestPki pki{CertPem(ca), CertPem(cert), KeyPem(key), CertPem(client), KeyPem(client_key)};
+  X509_free(client);
+  EVP_PKEY_free(client_key);
   X509_free(cert);
   X509_free(ca);
   EVP_PKEY_free(key);

@@ -80,17 +80,24 @@ TEST_P(BadConfigWithBackendTest, NamesWhatIsWrong) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, BadConfigWithBackendTest,
-    ::testing::Values(BadConfig{"backends { name: \"a\" }", "backends[1].name: duplicate \"a\""},
-                      BadConfig{"default_backend: \"zzz\"",
-                                "default_backend: no backend named \"zzz\""},
-                      BadConfig{"pricing { backend: \"nobody\" }", "pricing[0].backend"},
-                      BadConfig{"pricing { backend: \"a\" input_usd_per_mtok: -1 }",
-                                "pricing[0].input_usd_per_mtok"},
-                      BadConfig{"pricing { backend: \"a\" }\npricing { backend: \"a\" }",
-                                "pricing[1]: duplicate"},
-                      BadConfig{"limits { default_max_tokens: 100 max_tokens_per_chain: 50 }",
-                                "limits.default_max_tokens"},
-                      BadConfig{"metrics_listen: \"127.0.0.1:99999\"", "metrics_listen"}));
+    ::testing::Values(
+        BadConfig{"backends { name: \"a\" }", "backends[1].name: duplicate \"a\""},
+        BadConfig{"default_backend: \"zzz\"", "default_backend: no backend named \"zzz\""},
+        BadConfig{"pricing { backend: \"nobody\" }", "pricing[0].backend"},
+        BadConfig{"pricing { backend: \"a\" input_usd_per_mtok: -1 }",
+                  "pricing[0].input_usd_per_mtok"},
+        BadConfig{"pricing { backend: \"a\" }\npricing { backend: \"a\" }",
+                  "pricing[1]: duplicate"},
+        BadConfig{"limits { default_max_tokens: 100 max_tokens_per_chain: 50 }",
+                  "limits.default_max_tokens"},
+        BadConfig{"metrics_listen: \"127.0.0.1:99999\"", "metrics_listen"},
+        BadConfig{"tenants { name: \"t\" api_key_sha256: \"sk-plain-key\" }",
+                  "tenants[0].api_key_sha256[0]: not a SHA-256 digest"},
+        BadConfig{"tenants { name: \"t\" api_key_sha256: "
+                  "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\" "
+                  "allowed_backends: \"zzz\" }",
+                  "tenants[0].allowed_backends[0]: no backend named \"zzz\""},
+        BadConfig{"admission { max_queue_wait_ms: 99999999 }", "admission.max_queue_wait_ms"}));
 
 TEST(ConfigTest, ShippedExampleConfigIsValid) {
   auto c = LoadServerConfigFile(PTC_SOURCE_DIR "/deploy/config/example.pbtxt");
@@ -101,6 +108,30 @@ TEST(ConfigTest, ShippedExampleConfigIsValid) {
 TEST(ConfigTest, MissingFileIsNotFound) {
   auto c = LoadServerConfigFile("/nonexistent/ptc.pbtxt");
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
+}
+
+// TLS files are checked in tests/service/tls_test.cc; these need none.
+TEST(ConfigTest, EmptyTlsIsPlaintextWithTheReloadDefault) {
+  auto c = ParseServerConfig(std::string("backends { name: \"sim\" ") + kSim + " }\ntls {}",
+                             "tls.pbtxt");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->tls().reload_interval_s(), 60u);
+}
+
+TEST(ConfigTest, TlsErrorsNameTheField) {
+  const std::string backend = std::string("backends { name: \"sim\" ") + kSim + " }\n";
+  for (const auto& [text, message] : std::vector<std::pair<std::string, std::string>>{
+           {"tls { key_file: \"/k.pem\" }", "tls.cert_file: required"},
+           {"tls { cert_file: \"/c.pem\" }", "tls.key_file: required"},
+           {"tls { client_ca_file: \"/ca.pem\" }", "tls.cert_file: required"},
+           {"tls { cert_file: \"/nonexistent/c.pem\" key_file: \"/nonexistent/k.pem\" }",
+            "tls.cert_file: cannot read \"/nonexistent/c.pem\": No such file or directory"},
+           {"tls { cert_file: \"/c\" key_file: \"/k\" reload_interval_s: 100000 }",
+            "tls.reload_interval_s: must be in [1, 86400]"}}) {
+    auto c = ParseServerConfig(backend + text, "tls.pbtxt");
+    ASSERT_FALSE(c.ok()) << text;
+    EXPECT_THAT(std::string(c.status().message()), HasSubstr(message));
+  }
 }
 
 }  // namespace
