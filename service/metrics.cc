@@ -104,6 +104,16 @@ Metrics::Metrics(uint32_t max_experiment_labels)
                               .Help("Solve requests running")
                               .Register(*registry_)
                               .Add({})),
+      verify_calls_(prometheus::BuildCounter()
+                        .Name("ptc_verify_calls_total")
+                        .Help("Verifier calls finished, by backend and status (ok, failed, "
+                              "cancelled)")
+                        .Register(*registry_)),
+      verifier_fallbacks_(prometheus::BuildCounter()
+                              .Name("ptc_verifier_fallbacks_total")
+                              .Help("Runs of the verifier strategy that fell back to majority vote")
+                              .Register(*registry_)
+                              .Add({})),
       circuit_state_(prometheus::BuildGauge()
                          .Name("ptc_backend_circuit_state")
                          .Help("Circuit-breaker state per backend endpoint: 1 for the current "
@@ -148,6 +158,16 @@ void Metrics::ChainFinished(const std::string& backend, const std::string& model
       .Increment(cost_usd);
 }
 
+void Metrics::VerifyFinished(const std::string& backend, const std::string& model_label,
+                             const std::string& status, const TokenUsage& usage, double cost_usd) {
+  verify_calls_.Add({{"backend", backend}, {"status", status}}).Increment();
+  tokens_.Add({{"backend", backend}, {"kind", "prompt"}}).Increment(usage.prompt);
+  tokens_.Add({{"backend", backend}, {"kind", "completion"}}).Increment(usage.completion);
+  tokens_.Add({{"backend", backend}, {"kind", "reasoning"}}).Increment(usage.reasoning);
+  cost_.Add({{"backend", backend}, {"model", model_label}, {"purpose", "verify"}})
+      .Increment(cost_usd);
+}
+
 void Metrics::BackendError(const std::string& backend, const absl::Status& error) {
   backend_errors_.Add({{"backend", backend}, {"code", absl::StatusCodeToString(error.code())}})
       .Increment();
@@ -181,6 +201,7 @@ void Metrics::RunFinished(const std::string& experiment, const v1::SolveResponse
   if (response.stop().stopped_early()) {
     early_stops_.Add({{"rule", response.stop().rule()}}).Increment();
   }
+  if (!response.verification().fallback().empty()) verifier_fallbacks_.Increment();
   if (!response.answer().empty()) {
     for (const v1::Candidate& c : response.candidates()) {
       if (c.answer() != response.answer()) continue;

@@ -36,14 +36,20 @@ class Metrics {
   void ChainFinished(const std::string& backend, const std::string& model_label,
                      const std::string& status, const TokenUsage& usage, double cost_usd,
                      double seconds);
-  // A chain that ended kFailed: `error` is its ChainResult.error (its code names the label).
+  // A verifier call finished (service/verification.h): counted in ptc_verify_calls_total and in
+  // the token and cost families (cost with purpose "verify"); not in ptc_chains_total, the chain
+  // latency histogram or ptc_chains_in_flight.
+  void VerifyFinished(const std::string& backend, const std::string& model_label,
+                      const std::string& status, const TokenUsage& usage, double cost_usd);
+  // A chain or verifier call that ended kFailed: `error` is its ChainResult.error (its code names
+  // the label).
   void BackendError(const std::string& backend, const absl::Status& error);
   void EarlyStopSaved(const std::string& rule, uint64_t tokens, double usd);
   // `n` is the request's planned chain count (bucketed, see NLabel).
   void Graded(const std::string& strategy, const std::string& experiment, uint32_t n, bool correct);
   // Once per Run, from its final response (strategy, ledger, stop decision, candidates and chain
   // records set): vote agreement, unparseable answers, spend by experiment, chains dropped for
-  // budget, early stops, requests by experiment.
+  // budget, early stops, verifier fallbacks, requests by experiment.
   void RunFinished(const std::string& experiment, const v1::SolveResponse& response);
 
   // The `n` label: N rounded up to a power of two ("1", "2", "4", ... "1024"), "more" above 1024,
@@ -81,6 +87,8 @@ class Metrics {
   prometheus::Family<prometheus::Counter>& experiment_requests_;
   prometheus::Gauge& chains_in_flight_;
   prometheus::Gauge& requests_in_flight_;
+  prometheus::Family<prometheus::Counter>& verify_calls_;
+  prometheus::Counter& verifier_fallbacks_;
   prometheus::Family<prometheus::Gauge>& circuit_state_;
 
   const uint32_t max_experiment_labels_;

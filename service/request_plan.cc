@@ -8,6 +8,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "aggregators/usc/usc_prompt.h"
+#include "aggregators/verifier/verify_prompt.h"
 #include "common/status_macros.h"
 #include "re2/re2.h"
 #include "samplers/thinking_levels.h"
@@ -117,6 +119,63 @@ absl::StatusOr<Thinking> PlanThinking(const v1::SamplingGroup& group, const std:
     }
   }
   return t;
+}
+
+// What a strategy's calls after the chains have in common, whatever they are for.
+struct CallSettings {
+  std::string field;  // "aggregation.verifier", "aggregation.usc"
+  std::string what;   // "a verifier call", "the selector call", for the skip reason
+  std::string backend;
+  std::string model;
+  uint32_t max_tokens = 0;
+  uint32_t max_calls = 0;
+  uint64_t max_prompt_bytes = 0;  // the largest prompt a call can have
+};
+
+// Validates the calls' backend, model and max_tokens, then reserves the worst case of as many
+// calls (up to max_calls) as the caps leave room for after the chains.
+absl::StatusOr<SelectionCallPlan> PlanSelectionCalls(const CallSettings& v,
+                                                     const BackendSet& backends,
+                                                     const v1::ServerLimits& limits,
+                                                     const PriceTable& prices, double cost_cap,
+                                                     uint64_t token_cap, RequestPlan& plan) {
+  SelectionCallPlan out;
+  out.backend_name = v.backend.empty() ? backends.default_name() : v.backend;
+  out.backend = backends.Find(out.backend_name);
+  if (out.backend == nullptr) {
+    return Invalid(v.field + ".backend", absl::StrCat("unknown backend \"", v.backend,
+                                                      "\" (configured: ", backends.Names(), ")"));
+  }
+  if (v.model.size() > limits.max_label_bytes()) return Invalid(v.field + ".model", "too long");
+  if (v.max_tokens > limits.max_tokens_per_chain()) {
+    return Invalid(v.field + ".max_tokens",
+                   absl::StrCat("above the limit of ", limits.max_tokens_per_chain()));
+  }
+  out.spec.model = v.model.empty() ? std::string(out.backend->default_model()) : v.model;
+  out.spec.max_tokens = v.max_tokens > 0 ? v.max_tokens : limits.default_max_tokens();
+  // One user message: the prompt, counted like a chain's (bytes as tokens, +8 per message).
+  const uint64_t prompt_tokens = v.max_prompt_bytes + 8;
+  const uint64_t worst_tokens = prompt_tokens + out.spec.max_tokens;
+  const v1::ModelPrice& price = prices.Find(out.backend_name, out.spec.model);
+  out.reserved_usd_per_call =
+      (prompt_tokens * price.input_usd_per_mtok() +
+       static_cast<double>(out.spec.max_tokens) * price.output_usd_per_mtok()) /
+      1e6;
+  while (out.calls < v.max_calls && plan.reserved_usd + out.reserved_usd_per_call <= cost_cap &&
+         (token_cap == 0 || plan.reserved_tokens + worst_tokens <= token_cap)) {
+    ++out.calls;
+    plan.reserved_usd += out.reserved_usd_per_call;
+    plan.reserved_tokens += worst_tokens;
+  }
+  if (out.calls == 0) {
+    out.skipped =
+        absl::StrCat("no room for ", v.what, " (worst case $",
+                     absl::StrFormat("%.4f", out.reserved_usd_per_call), ", ", worst_tokens,
+                     " tokens) in the cost cap of $", absl::StrFormat("%.4f", cost_cap),
+                     token_cap > 0 ? absl::StrCat(" and the token cap of ", token_cap) : "",
+                     " after the chains");
+  }
+  return out;
 }
 
 }  // namespace
@@ -285,6 +344,34 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       plan.reserved_tokens += worst_tokens;
       plan.chains.push_back(std::move(c));
     }
+  }
+  uint64_t question_bytes = 0;
+  for (const ChatMessage& m : *messages) question_bytes += m.content.size() + 2;
+  if (const VerifySettings* v = plan.aggregator->verify_settings()) {
+    const CallSettings calls{"aggregation.verifier",
+                             "a verifier call",
+                             v->backend,
+                             v->model,
+                             v->max_tokens,
+                             v->max_candidates,
+                             MaxVerifyPromptBytes(question_bytes, v->evidence_bytes)};
+    ASSIGN_OR_RETURN(plan.verify, PlanSelectionCalls(calls, backends, limits, prices, cost_cap,
+                                                     token_cap, plan));
+    plan.verify->evidence_bytes = v->evidence_bytes;
+  }
+  if (const UscSettings* u = plan.aggregator->usc_settings()) {
+    const CallSettings calls{
+        "aggregation.usc",
+        "the selector call",
+        u->backend,
+        u->model,
+        u->max_tokens,
+        1,
+        MaxUscPromptBytes(question_bytes, u->max_responses, u->response_bytes)};
+    ASSIGN_OR_RETURN(
+        plan.usc, PlanSelectionCalls(calls, backends, limits, prices, cost_cap, token_cap, plan));
+    plan.usc->max_responses = u->max_responses;
+    plan.usc->response_bytes = u->response_bytes;
   }
   plan.min_ok_chains = std::max<uint32_t>(1, r.limits().min_ok_chains());
   if (plan.min_ok_chains > plan.planned) {

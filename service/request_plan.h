@@ -1,10 +1,14 @@
 // Turns a SolveRequest into a validated plan: every chain to run, on which backend, with its
-// worst-case cost reserved against the request's cap. All request validation lives here; every
-// error is INVALID_ARGUMENT naming the field (e.g. "sampling[0].n: must be at least 1"), or
-// RESOURCE_EXHAUSTED when not even one chain fits the cost cap.
+// worst-case cost reserved against the request's cap, and the calls a strategy makes after the
+// chains (a verifier's, a usc selector's). All request validation lives here; every error is
+// INVALID_ARGUMENT naming the field (e.g. "sampling[0].n: must be at least 1"), or
+// RESOURCE_EXHAUSTED when not even one chain fits the cost cap. Calls after the chains that do
+// not fit are not an error: the plan reserves as many as fit (the chains come first) and says why
+// when none does.
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +31,23 @@ struct PlannedChain {
   double reserved_usd = 0;  // worst case: prompt bytes as tokens, max_tokens of output
 };
 
+// The calls a strategy makes after the chains, before Select (service/verification.h): a
+// verifier's grades (verify_settings()) or a usc selection (usc_settings()).
+struct SelectionCallPlan {
+  Backend* backend = nullptr;
+  std::string backend_name;
+  // What every call shares: model, max_tokens, deadline (Run::Create sets it). The Run fills in
+  // messages, index and seed per call.
+  ChainSpec spec;
+  uint32_t calls = 0;           // reserved: at most the strategy's; 0 = none fits (see skipped)
+  uint32_t evidence_bytes = 0;  // verifier: the evidence chain's output kept per candidate
+  uint32_t max_responses = 0;   // usc: responses shown
+  uint32_t response_bytes = 0;  // usc: the end of each response kept
+  double reserved_usd_per_call = 0;  // worst case: the largest prompt, max_tokens of output
+  std::string skipped;               // when calls == 0: why
+};
+using VerifyPlan = SelectionCallPlan;
+
 struct RequestPlan {
   std::vector<PlannedChain> chains;  // in plan order; spec.index is the position
   uint32_t planned = 0;              // chains the request asked for
@@ -43,6 +64,12 @@ struct RequestPlan {
   // stop rule uses confidence).
   uint32_t confidence_window = 0;
   std::string reference;  // normalised; empty when none was given
+  // Set when the strategy grades candidates with a verifier. Its calls' worst case is reserved
+  // after the chains', from what the caps leave (reserved_usd and reserved_tokens include it).
+  std::optional<VerifyPlan> verify;
+  // Set when the strategy asks a selector for the most consistent response (usc): one call,
+  // reserved the same way.
+  std::optional<SelectionCallPlan> usc;
 };
 
 absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& request,

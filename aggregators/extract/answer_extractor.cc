@@ -1,6 +1,7 @@
 #include "aggregators/extract/answer_extractor.h"
 
 #include "aggregators/extract/exact_text.h"
+#include "aggregators/extract/free_text.h"
 #include "aggregators/extract/multiple_choice.h"
 #include "aggregators/extract/number.h"
 #include "aggregators/extract/regex.h"
@@ -18,6 +19,8 @@ absl::StatusOr<std::unique_ptr<AnswerExtractor>> AnswerExtractor::Create(
       return extract_internal::CreateExactTextExtractor(format.exact_text());
     case v1::AnswerFormat::kRegex:
       return extract_internal::CreateRegexExtractor(format.regex());
+    case v1::AnswerFormat::kFreeText:
+      return extract_internal::CreateFreeTextExtractor(format.free_text());
     case v1::AnswerFormat::KIND_NOT_SET:
       break;
   }

@@ -16,6 +16,17 @@ struct ExtractedAnswer {
   std::string value;  // normalised; empty when not parseable
 };
 
+// Merges answers that count as one candidate although their normalised strings differ (the
+// free-text format: overlapping word sets). Stateful: feed every answer in plan order, so that
+// the grouping does not depend on the order in which chains finish. Not thread-safe.
+class AnswerGrouper {
+ public:
+  virtual ~AnswerGrouper() = default;
+  // The candidate `answer` (a value from Extract) counts as: the answer of the earliest group it
+  // joins, or itself when it starts a new group.
+  virtual std::string Assign(std::string_view answer) = 0;
+};
+
 // Immutable after Create; Extract and Matches are thread-safe.
 class AnswerExtractor {
  public:
@@ -34,6 +45,10 @@ class AnswerExtractor {
 
   // Whether a normalised answer counts as the normalised reference (numbers: within tolerance).
   virtual bool Matches(std::string_view answer, std::string_view reference) const = 0;
+
+  // A new grouper for one request's answers, or null when equal strings are the only equal
+  // answers (every format but free text).
+  virtual std::unique_ptr<AnswerGrouper> NewGrouper() const { return nullptr; }
 };
 
 }  // namespace ptc

@@ -8,6 +8,8 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "bench/eval/eval_runner.h"
@@ -67,15 +69,58 @@ bool Series::Subsamplable() const {
 
 absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name) {
   v1::Aggregation a;
+  // weighted:W and filtered:W: the confidence group window.
+  auto window = [&name](const std::string& prefix) -> absl::StatusOr<uint32_t> {
+    uint32_t w = 0;
+    if (!absl::SimpleAtoi(name.substr(prefix.size()), &w) || w == 0 || w > kMaxWindowTokens) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("\"", name,
+                       "\": the confidence window must be a whole number of tokens in "
+                       "[1, ",
+                       kMaxWindowTokens, "], as in ", prefix, "64"));
+    }
+    return w;
+  };
   if (name == "majority") {
     a.mutable_majority();
   } else if (name == "weighted") {
     a.mutable_weighted();
+  } else if (absl::StartsWith(name, "weighted:")) {
+    auto w = window("weighted:");
+    if (!w.ok()) return w.status();
+    a.mutable_weighted()->set_window_tokens(*w);
   } else if (name == "filtered") {
     a.mutable_filtered();
+  } else if (absl::StartsWith(name, "filtered:")) {
+    auto w = window("filtered:");
+    if (!w.ok()) return w.status();
+    a.mutable_filtered()->set_window_tokens(*w);
+  } else if (name == "learned") {
+    a.mutable_learned()->set_model(kDefaultScorerModel);
+  } else if (absl::StartsWith(name, "learned:")) {
+    const std::string model = name.substr(std::string("learned:").size());
+    if (model.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", name, "\": name the scorer model, as in learned:", kDefaultScorerModel));
+    }
+    a.mutable_learned()->set_model(model);
+  } else if (name == "verifier") {
+    a.mutable_verifier();
+  } else if (absl::StartsWith(name, "verifier:")) {
+    double auc = 0;
+    const std::string value = name.substr(std::string("verifier:").size());
+    if (!absl::SimpleAtod(value, &auc) || !(auc > 0 && auc < 1)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", name, "\": the verifier's AUC must be a number in (0, 1), as in verifier:0.8"));
+    }
+    a.mutable_verifier()->set_model(absl::StrCat(kSimVerifierModel, ":auc=", value));
+  } else if (name == "usc") {
+    a.mutable_usc();
   } else {
     return absl::InvalidArgumentError(
-        absl::StrCat("\"", name, "\" is not a strategy (majority, weighted, filtered)"));
+        absl::StrCat("\"", name,
+                     "\" is not a strategy (majority, weighted[:WINDOW], filtered[:WINDOW], "
+                     "verifier[:AUC], learned[:MODEL], usc)"));
   }
   return a;
 }

@@ -28,9 +28,10 @@
 namespace ptc::eval {
 
 struct Series {
-  std::string strategy = "majority";  // majority | weighted | filtered
-  v1::Aggregation aggregation;        // matches `strategy`
-  std::string stop = "fixed";         // the StopRule oneof field's name
+  // majority | weighted[:W] | filtered[:W] | verifier[:AUC] | learned[:MODEL]
+  std::string strategy = "majority";
+  v1::Aggregation aggregation;  // matches `strategy`
+  std::string stop = "fixed";   // the StopRule oneof field's name
   v1::StopRule stop_rule;
   uint32_t thinking_budget = 0;
   std::string backend;  // empty = the server's default
@@ -41,7 +42,22 @@ struct Series {
   bool Subsamplable() const;
 };
 
-// Maps a strategy name to its Aggregation: majority, weighted, filtered (default parameters).
+// The verifier model `verifier:AUC` asks for ("sim-verifier:auc=AUC"): the simulated model reads
+// the AUC out of the model name (samplers/sim/sim_model.h); another backend takes it as a model.
+inline constexpr char kSimVerifierModel[] = "sim-verifier";
+
+// The scorer model `learned` asks for: the one bench/data/scorers ships for the simulated
+// GPQA-style scenario.
+inline constexpr char kDefaultScorerModel[] = "sim-gpqa";
+// The largest confidence window a strategy name may give (aggregators/confidence).
+inline constexpr uint32_t kMaxWindowTokens = 1 << 16;
+
+// Maps a strategy name to its Aggregation: majority, weighted, filtered, verifier (default
+// parameters; the verifier on the server's default backend and model), weighted:W and
+// filtered:W (a confidence group window of W tokens, e.g. weighted:64 for the simulated model's
+// ~600-token chains), verifier:AUC (a simulated verifier of that AUC in (0, 1) on the server's
+// default backend, e.g. verifier:0.8), learned (the scorer kDefaultScorerModel) or learned:MODEL
+// (a scorer model in the server's scorer directory).
 absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name);
 // The StopRule oneof field's name ("fixed" when unset), followed by the rule's settings that are
 // not defaults ("esc window=8", "deepconf_online warmup=8 window_tokens=256").

@@ -85,7 +85,19 @@ void FillFromResponse(const v1::SolveResponse& response, Record& r) {
     f.seed = c.seed();
     f.has_confidence = c.mean_token_confidence() != 0;
     f.mean_token_confidence = c.mean_token_confidence();
+    f.group = c.group();
+    f.backend = c.backend();
+    f.model = c.model();
+    if (c.has_confidence()) f.confidence = c.confidence();
+    f.cut_low_confidence = c.cut_low_confidence();
     r.chains.push_back(std::move(f));
+  }
+  r.verification.clear();
+  for (const v1::VerifyCall& call : response.verification().calls()) {
+    VerifierGrade g;
+    g.answer = call.answer();
+    if (call.has_score()) g.score = call.score();
+    r.verification.push_back(std::move(g));
   }
   std::sort(r.chains.begin(), r.chains.end(),
             [](const ChainFeatures& a, const ChainFeatures& b) { return a.index < b.index; });
@@ -109,7 +121,23 @@ std::string RecordToJson(const Record& r) {
                         {"time_to_first_token_s", c.time_to_first_token_s},
                         {"seed", c.seed}};
     if (c.has_confidence) j["mean_token_confidence"] = c.mean_token_confidence;
+    j["group"] = c.group;
+    j["backend"] = c.backend;
+    j["model"] = c.model;
+    if (c.confidence.has_value()) {
+      const v1::ChainConfidence& k = *c.confidence;
+      j["confidence"] = {{"tokens", k.tokens()},         {"window_tokens", k.window_tokens()},
+                         {"mean_token", k.mean_token()}, {"lowest_group", k.lowest_group()},
+                         {"bottom_10", k.bottom_10()},   {"tail", k.tail()}};
+    }
+    if (c.cut_low_confidence) j["cut_low_confidence"] = true;
     chains.push_back(std::move(j));
+  }
+  nlohmann::json verification = nlohmann::json::array();
+  for (const VerifierGrade& g : r.verification) {
+    nlohmann::json v = {{"answer", g.answer}};
+    if (g.score.has_value()) v["score"] = *g.score;
+    verification.push_back(std::move(v));
   }
   nlohmann::json j = {{"series", r.series},
                       {"strategy", r.strategy},
@@ -133,6 +161,7 @@ std::string RecordToJson(const Record& r) {
                       {"tokens", r.tokens},
                       {"cost_usd", r.cost_usd},
                       {"chains", std::move(chains)}};
+  if (!r.verification.empty()) j["verification"] = std::move(verification);
   // Invalid UTF-8 from a backend must not make the record unwritable.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -182,8 +211,86 @@ absl::StatusOr<Record> RecordFromJson(const std::string& line) {
       f.has_confidence = true;
       f.mean_token_confidence = conf->get<double>();
     }
+    // Recorded since the learned scorer; optional so that older records still load.
+    if (c.contains("group") && !Get(c, "group", f.group, bad)) {
+      return absl::InvalidArgumentError("chains: field \"group\" mistyped");
+    }
+    if ((c.contains("backend") && !Get(c, "backend", f.backend, bad)) ||
+        (c.contains("model") && !Get(c, "model", f.model, bad))) {
+      return absl::InvalidArgumentError(absl::StrCat("chains: field \"", bad, "\" mistyped"));
+    }
+    if (auto k = c.find("confidence"); k != c.end()) {
+      v1::ChainConfidence stats;
+      uint64_t tokens = 0;
+      uint32_t window = 0;
+      double mean = 0, lowest = 0, bottom = 0, tail = 0;
+      const bool kok = k->is_object() && Get(*k, "tokens", tokens, bad) &&
+                       Get(*k, "window_tokens", window, bad) && Get(*k, "mean_token", mean, bad) &&
+                       Get(*k, "lowest_group", lowest, bad) && Get(*k, "bottom_10", bottom, bad) &&
+                       Get(*k, "tail", tail, bad);
+      if (!kok) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("chains: confidence: field \"", bad, "\" missing or mistyped"));
+      }
+      stats.set_tokens(tokens);
+      stats.set_window_tokens(window);
+      stats.set_mean_token(mean);
+      stats.set_lowest_group(lowest);
+      stats.set_bottom_10(bottom);
+      stats.set_tail(tail);
+      f.confidence = std::move(stats);
+    }
+    if (auto cut = c.find("cut_low_confidence"); cut != c.end()) {
+      if (!cut->is_boolean()) {
+        return absl::InvalidArgumentError("chains: field \"cut_low_confidence\" mistyped");
+      }
+      f.cut_low_confidence = cut->get<bool>();
+    }
     r.chains.push_back(std::move(f));
   }
+  if (auto v = j.find("verification"); v != j.end()) {
+    if (!v->is_array()) return absl::InvalidArgumentError("field \"verification\" not an array");
+    for (const auto& e : *v) {
+      VerifierGrade g;
+      if (!e.is_object() || !Get(e, "answer", g.answer, bad)) {
+        return absl::InvalidArgumentError("verification: field \"answer\" missing or mistyped");
+      }
+      if (auto score = e.find("score"); score != e.end()) {
+        if (!score->is_number()) {
+          return absl::InvalidArgumentError("verification: field \"score\" mistyped");
+        }
+        g.score = score->get<double>();
+      }
+      r.verification.push_back(std::move(g));
+    }
+  }
+  return r;
+}
+
+v1::ChainRecord ToChainRecord(const ChainFeatures& c) {
+  v1::ChainRecord r;
+  r.set_index(c.index);
+  r.set_group(c.group);
+  r.set_backend(c.backend);
+  r.set_model(c.model);
+  r.set_status(c.status == "ok"          ? v1::CHAIN_STATUS_OK
+               : c.status == "failed"    ? v1::CHAIN_STATUS_FAILED
+               : c.status == "cancelled" ? v1::CHAIN_STATUS_CANCELLED
+                                         : v1::CHAIN_STATUS_UNSPECIFIED);
+  r.set_parseable(c.parseable);
+  if (c.parseable) r.set_answer(c.answer);
+  r.set_finish_reason(c.finish_reason);
+  r.mutable_usage()->set_prompt_tokens(c.prompt_tokens);
+  r.mutable_usage()->set_completion_tokens(c.completion_tokens);
+  r.mutable_usage()->set_reasoning_tokens(c.reasoning_tokens);
+  r.set_started_at_s(c.started_at_s);
+  r.set_time_to_first_token_s(c.time_to_first_token_s);
+  r.set_duration_s(c.duration_s);
+  r.set_cost_usd(c.cost_usd);
+  r.set_seed(c.seed);
+  if (c.has_confidence) r.set_mean_token_confidence(c.mean_token_confidence);
+  if (c.confidence.has_value()) *r.mutable_confidence() = *c.confidence;
+  r.set_cut_low_confidence(c.cut_low_confidence);
   return r;
 }
 

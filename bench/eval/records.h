@@ -11,13 +11,24 @@
 //    "chains": [{"index": 0, "status": "ok", "parseable": true, "answer": "B", "correct": true,
 //                "finish_reason": "stop", "prompt_tokens": 120, "completion_tokens": 600,
 //                "reasoning_tokens": 0, "cost_usd": 0.01, "started_at_s": 0.0, "duration_s": 0.1,
-//                "time_to_first_token_s": 0.01, "seed": 123, "mean_token_confidence": 0.4}, ...]}
+//                "time_to_first_token_s": 0.01, "seed": 123, "group": 0, "backend": "sim",
+//                "model": "sim-reasoner", "mean_token_confidence": 0.4,
+//                "confidence": {"tokens": 610, "window_tokens": 64, "mean_token": 2.0,
+//                               "lowest_group": 1.1, "bottom_10": 1.3, "tail": 2.0}}, ...],
+//    "verification": [{"answer": "B", "score": 0.81}, {"answer": "C"}]}
 //
-// mean_token_confidence is present only when the backend returned log-probabilities.
+// mean_token_confidence is present only when the backend returned log-probabilities, and
+// "confidence" (the chain's ChainConfidence) only when the strategy asked for them too;
+// "cut_low_confidence": true only for a chain a confidence stop rule cut. "verification" (one
+// entry per verifier call, "score" only when the call gave one) only for a strategy that grades
+// candidates. ToChainRecord rebuilds a ChainRecord from a chain's fields, so `ptc train-scorer`
+// computes a learned scorer's features from records exactly as the server does from a response.
+// Records written before group, backend, model and confidence were recorded still load.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,6 +55,17 @@ struct ChainFeatures {
   uint64_t seed = 0;
   bool has_confidence = false;
   double mean_token_confidence = 0;
+  uint32_t group = 0;
+  std::string backend;  // the backend's name in the server's config
+  std::string model;
+  std::optional<v1::ChainConfidence> confidence;  // DeepConf statistics, when tracked
+  bool cut_low_confidence = false;
+};
+
+// A verifier call of the record (SolveResponse.verification.calls).
+struct VerifierGrade {
+  std::string answer;
+  std::optional<double> score;
 };
 
 struct Record {
@@ -69,7 +91,12 @@ struct Record {
   uint64_t tokens = 0;
   double cost_usd = 0;
   std::vector<ChainFeatures> chains;  // by plan index
+  std::vector<VerifierGrade> verification;
 };
+
+// The ChainRecord a chain's recorded fields describe (no text, cost or timing beyond what is
+// recorded).
+v1::ChainRecord ToChainRecord(const ChainFeatures& chain);
 
 // Fills the response-derived fields of `record` (ok, answer, ledger, chains) from a Solve call.
 void FillFromResponse(const v1::SolveResponse& response, Record& record);

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
@@ -29,6 +32,29 @@ std::vector<double> SampleDirichlet(size_t k, double alpha, std::mt19937_64& rng
 }
 
 double Uniform(std::mt19937_64& rng) { return std::uniform_real_distribution<double>(0, 1)(rng); }
+
+// The usc selector's pick, 1-based (see the header); 1 when no response has an answer.
+uint32_t SelectUscResponse(const std::vector<std::string>& answers, double error_rate,
+                           std::mt19937_64& rng) {
+  std::unordered_map<std::string, uint32_t> counts;
+  uint32_t most = 0;
+  for (const std::string& a : answers) {
+    if (!a.empty()) most = std::max(most, ++counts[a]);
+  }
+  const bool err = Uniform(rng) < error_rate;
+  if (most == 0) return 1;
+  // The first response whose answer has the most votes: ties go to the answer seen first.
+  size_t best = 0;
+  while (answers[best].empty() || counts[answers[best]] != most) ++best;
+  if (err) {
+    std::vector<size_t> others;
+    for (size_t k = 0; k < answers.size(); ++k) {
+      if (answers[k] != answers[best]) others.push_back(k);
+    }
+    if (!others.empty()) best = others[rng() % others.size()];
+  }
+  return static_cast<uint32_t>(best + 1);
+}
 
 // A mean-preserving log-normal multiplier.
 double LogNormalFactor(double sigma, std::mt19937_64& rng) {
@@ -60,6 +86,52 @@ constexpr std::string_view kSentences[] = {
 };
 
 constexpr char kAnswerMarker[] = "Answer: ";
+constexpr char kScoreMarker[] = "Score: ";
+
+// The verifier prompt's markers (aggregators/verifier/verify_prompt.h).
+constexpr std::string_view kQuestionBegin = "=== Question ===\n";
+constexpr std::string_view kQuestionEnd = "\n=== End of question ===";
+constexpr std::string_view kAnswerBegin = "=== Proposed answer ===\n";
+constexpr std::string_view kAnswerEnd = "\n=== End of proposed answer ===";
+
+// The text between `begin` and the next `end` after it; none when either is missing.
+std::optional<std::string_view> Section(std::string_view text, std::string_view begin,
+                                        std::string_view end) {
+  const size_t b = text.find(begin);
+  if (b == std::string_view::npos) return std::nullopt;
+  const size_t start = b + begin.size();
+  const size_t e = text.find(end, start);
+  if (e == std::string_view::npos) return std::nullopt;
+  return text.substr(start, e - start);
+}
+
+// The usc selector prompt's response markers (aggregators/usc/usc_prompt.h).
+std::string ResponseBegin(size_t k) { return absl::StrCat("=== Response ", k, " ===\n"); }
+std::string ResponseEnd(size_t k) { return absl::StrCat("\n=== End of response ", k, " ==="); }
+
+// A response's answer: the rest of the line after its last "Answer:", trimmed, '*' stripped,
+// ASCII lower-cased; empty when there is none.
+std::string ResponseAnswer(std::string_view response) {
+  const size_t at = response.rfind("Answer:");
+  if (at == std::string_view::npos) return "";
+  std::string_view rest = response.substr(at + 7);
+  rest = rest.substr(0, rest.find('\n'));
+  std::string out = absl::AsciiStrToLower(absl::string_view(rest.data(), rest.size()));
+  out.erase(std::remove(out.begin(), out.end(), '*'), out.end());
+  return std::string(absl::StripAsciiWhitespace(out));
+}
+
+double NormalCdf(double x) { return 0.5 * std::erfc(-x / std::sqrt(2.0)); }
+
+// Phi^-1(p) for p in (0, 1), by bisection (called once per verifier chain).
+double NormalQuantile(double p) {
+  double lo = -12, hi = 12;
+  for (int i = 0; i < 100; ++i) {
+    const double mid = (lo + hi) / 2;
+    (NormalCdf(mid) < p ? lo : hi) = mid;
+  }
+  return (lo + hi) / 2;
+}
 
 std::string UserText(const std::vector<ChatMessage>& messages) {
   std::string all;
@@ -88,6 +160,33 @@ uint64_t MixSeed(uint64_t a, uint64_t b) {
   return z ^ (z >> 31);
 }
 
+double VerifierAuc(const v1::SimBackendConfig& config, std::string_view model) {
+  const size_t at = model.find("auc=");
+  if (at != std::string_view::npos) {
+    std::string_view value = model.substr(at + 4);
+    value = value.substr(0, value.find_first_not_of("0123456789."));
+    double auc = 0;
+    if (absl::SimpleAtod(absl::string_view(value.data(), value.size()), &auc) && auc > 0 &&
+        auc < 1) {
+      return auc;
+    }
+  }
+  return config.verifier_auc();
+}
+
+double SelectorErrorRate(std::string_view model) {
+  const size_t at = model.find("err=");
+  if (at == std::string_view::npos) return 0;
+  std::string_view value = model.substr(at + 4);
+  value = value.substr(0, value.find_first_not_of("0123456789."));
+  double rate = 0;
+  if (absl::SimpleAtod(absl::string_view(value.data(), value.size()), &rate) && rate >= 0 &&
+      rate <= 1) {
+    return rate;
+  }
+  return 0;
+}
+
 v1::SimBackendConfig WithDefaults(const v1::SimBackendConfig& in) {
   v1::SimBackendConfig c = in;
   if (c.dataset().empty()) c.set_dataset(DefaultSampleDatasetPath());
@@ -103,6 +202,8 @@ v1::SimBackendConfig WithDefaults(const v1::SimBackendConfig& in) {
   if (c.tokens_per_second() == 0) c.set_tokens_per_second(8000);
   if (c.stream_chunk_tokens() == 0) c.set_stream_chunk_tokens(32);
   if (c.top_logprobs() == 0) c.set_top_logprobs(5);
+  if (c.verifier_auc() == 0) c.set_verifier_auc(0.8);
+  if (c.verify_completion_tokens() == 0) c.set_verify_completion_tokens(300);
   return c;
 }
 
@@ -131,6 +232,12 @@ absl::Status Validate(const v1::SimBackendConfig& c) {
   if (!(c.tokens_per_second() > 0)) return bad("tokens_per_second", "must be > 0");
   if (c.mean_completion_tokens() > 1000000) return bad("mean_completion_tokens", "above 1000000");
   if (c.top_logprobs() > 20) return bad("top_logprobs", "must be at most 20");
+  if (!(c.verifier_auc() > 0 && c.verifier_auc() < 1)) {
+    return bad("verifier_auc", "must be in (0, 1)");
+  }
+  if (c.verify_completion_tokens() > 1000000) {
+    return bad("verify_completion_tokens", "above 1000000");
+  }
   return absl::OkStatus();
 }
 
@@ -170,11 +277,40 @@ absl::StatusOr<std::shared_ptr<const SimModel>> SimModel::Create(
 }
 
 PromptMatch SimModel::Match(const std::vector<ChatMessage>& messages) const {
-  PromptMatch m;
   const std::string text = UserText(messages);
+  if (Section(text, ResponseBegin(1), ResponseEnd(1)).has_value()) {
+    PromptMatch m;
+    m.prompt_hash = Fnv1a(text);
+    m.letters = "ABCD";
+    m.usc = true;
+    for (size_t k = 1;; ++k) {
+      const std::optional<std::string_view> r = Section(text, ResponseBegin(k), ResponseEnd(k));
+      if (!r.has_value()) break;
+      m.response_answers.push_back(ResponseAnswer(*r));
+    }
+    return m;
+  }
+  const std::optional<std::string_view> question = Section(text, kQuestionBegin, kQuestionEnd);
+  const std::optional<std::string_view> answer = Section(text, kAnswerBegin, kAnswerEnd);
+  if (!question.has_value() || !answer.has_value()) return MatchQuestion(text);
+  PromptMatch m = MatchQuestion(*question);
+  m.prompt_hash = Fnv1a(text);
+  m.verify = true;
+  m.candidate =
+      std::string(absl::StripAsciiWhitespace(absl::string_view(answer->data(), answer->size())));
+  const size_t letter =
+      m.candidate.size() == 1 ? m.letters.find(m.candidate[0]) : std::string::npos;
+  if (m.question >= 0 && letter != std::string::npos) {
+    m.candidate_correct = m.choice_source[letter] < 0;
+  }
+  return m;
+}
+
+PromptMatch SimModel::MatchQuestion(std::string_view text) const {
+  PromptMatch m;
   m.prompt_hash = Fnv1a(text);
   std::vector<absl::string_view> choice_texts;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+  for (absl::string_view line : absl::StrSplit(absl::string_view(text.data(), text.size()), '\n')) {
     line = absl::StripAsciiWhitespace(line);
     if (line.size() >= 3 && line[0] >= 'A' && line[0] <= 'Z' && line[1] == ')' && line[2] == ' ') {
       m.letters.push_back(line[0]);
@@ -184,7 +320,7 @@ PromptMatch SimModel::Match(const std::vector<ChatMessage>& messages) const {
   if (m.letters.empty()) m.letters = "ABCD";
   for (size_t qi = 0; qi < questions_.size(); ++qi) {
     const McqQuestion& q = questions_[qi];
-    if (text.find(q.question) == std::string::npos) continue;
+    if (text.find(q.question) == std::string_view::npos) continue;
     if (choice_texts.size() != q.incorrect_answers.size() + 1) continue;
     std::vector<int> source;
     for (absl::string_view c : choice_texts) {
@@ -206,14 +342,24 @@ PromptMatch SimModel::Match(const std::vector<ChatMessage>& messages) const {
 
 ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const {
   const v1::SimBackendConfig& c = config_;
-  const uint64_t key =
-      match.question >= 0 ? Fnv1a(questions_[match.question].id) : match.prompt_hash;
+  uint64_t key = match.question >= 0 ? Fnv1a(questions_[match.question].id) : match.prompt_hash;
+  if (match.verify) key = MixSeed(key, Fnv1a(absl::StrCat("verify:", match.candidate)));
   std::mt19937_64 rng(MixSeed(MixSeed(c.seed(), key), spec.seed));
   ChainPlan plan;
   plan.fail = Uniform(rng) < c.failure_rate();
   plan.parseable = Uniform(rng) >= c.unparseable_rate();
 
-  if (match.question >= 0) {
+  if (match.usc) {
+    plan.usc_response =
+        SelectUscResponse(match.response_answers, SelectorErrorRate(spec.model), rng);
+  } else if (match.verify) {
+    plan.verify = true;
+    plan.correct = match.candidate_correct.value_or(false);
+    const double d = std::sqrt(2.0) * NormalQuantile(VerifierAuc(c, spec.model));
+    const double mean = !match.candidate_correct.has_value() ? 0 : plan.correct ? d / 2 : -d / 2;
+    const double x = mean + std::normal_distribution<double>(0, 1)(rng);
+    plan.score = std::clamp(NormalCdf(x), 1e-4, 1 - 1e-4);
+  } else if (match.question >= 0) {
     const LatentParams& lp = params_[match.question];
     // Probability of each shown letter.
     std::vector<double> prob(match.letters.size());
@@ -241,7 +387,8 @@ ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const 
     plan.letter = match.letters[rng() % match.letters.size()];
   }
 
-  const double mean_tokens = std::max<double>(c.mean_completion_tokens(), 1);
+  const double mean_tokens = std::max<double>(
+      plan.verify || match.usc ? c.verify_completion_tokens() : c.mean_completion_tokens(), 1);
   plan.body_tokens =
       static_cast<uint32_t>(std::max(8.0, std::round(mean_tokens * LogNormalFactor(0.45, rng))));
   plan.thinking = spec.thinking_budget > 0;
@@ -323,6 +470,16 @@ std::string ChainTextGenerator::Closing(uint32_t* tokens) const {
   if (!plan_.parseable) {
     *tokens = 8;
     return "\n\nI cannot settle between the remaining options.";
+  }
+  if (plan_.usc_response > 0) {
+    *tokens = 4;
+    return absl::StrCat(plan_.thinking ? "" : "\n\n", kAnswerMarker, "Response ",
+                        plan_.usc_response);
+  }
+  if (plan_.verify) {
+    *tokens = 3;
+    return absl::StrCat(plan_.thinking ? "" : "\n\n", kScoreMarker,
+                        absl::StrFormat("%.4f", plan_.score));
   }
   *tokens = 3;
   return absl::StrCat(plan_.thinking ? "" : "\n\n", kAnswerMarker, std::string(1, plan_.letter));

@@ -27,11 +27,34 @@
 // it to a tiny value: 0 in the config means the default) there is no signal. The stretch is drawn
 // from its own generator, so text and answers do not depend on it.
 //
+// As a verifier: a prompt with the markers of aggregators/verifier/verify_prompt.h ("=== Question
+// ===", "=== Proposed answer ===", each with its end line) is a request to grade the proposed
+// answer. The question part is matched as above; the proposed answer is correct when it is the
+// letter of the correct choice. The reply is a chain of verify_completion_tokens (mean) ending in
+// "Score: P" with P = Phi(x), x ~ N(+d/2, 1) for a correct candidate and N(-d/2, 1) for a wrong
+// one, d = sqrt(2) Phi^-1(AUC), so that a correct candidate outscores a wrong one with
+// probability AUC (verifier_auc, or "auc=X" in the model name); x ~ N(0, 1) when the question or
+// the answer is not recognised. The draw is seeded by the config seed, the question, the
+// candidate and the call's seed, and independent of the question's difficulty. Failures and
+// unparseable replies happen at the configured rates, as for any chain.
+//
+// As a universal self-consistency selector: a prompt with the numbered response markers of
+// aggregators/usc/usc_prompt.h ("=== Response k ===", each with its end line) asks which
+// response is most consistent with the others. The model reads each response's answer (the rest
+// of the line after its last "Answer:", trimmed, '*' stripped, ASCII lower-cased; none when
+// absent) and picks the first response whose answer is the most frequent (ties: the answer seen
+// first), as a majority vote over the responses shown would; with probability
+// SelectorErrorRate ("err=X" in the model name, X in [0, 1]; default 0) it picks instead,
+// uniformly, one of the responses with another answer (when there is one). The reply is a chain
+// of verify_completion_tokens (mean) ending in "Answer: Response k". The draw is seeded by the
+// config seed, the prompt and the call's seed.
+//
 // Thread-safe: immutable after Create.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -60,6 +83,14 @@ struct PromptMatch {
   // when the question is unknown.
   std::vector<int> choice_source;
   uint64_t prompt_hash = 0;
+  // A verifier prompt: the question is the one matched above, `candidate` the proposed answer
+  // and `candidate_correct` whether it is right (empty when that is not known).
+  bool verify = false;
+  std::string candidate;
+  std::optional<bool> candidate_correct;
+  // A usc selector prompt: each response's answer as read (empty when it has none), in order.
+  bool usc = false;
+  std::vector<std::string> response_answers;
 };
 
 // One chain as the model will produce it, decided up front from the seed.
@@ -81,6 +112,9 @@ struct ChainPlan {
   uint32_t dip_start = 0;
   uint32_t dip_tokens = 0;
   double dip_depth = 0;
+  bool verify = false;        // a verifier reply: ends "Score: <score>" instead of an answer
+  double score = 0;           // in (0, 1)
+  uint32_t usc_response = 0;  // a usc selector reply: ends "Answer: Response <k>" (1-based)
 };
 
 class SimModel {
@@ -96,6 +130,7 @@ class SimModel {
 
  private:
   SimModel() = default;
+  PromptMatch MatchQuestion(std::string_view text) const;
 
   v1::SimBackendConfig config_;
   std::vector<McqQuestion> questions_;
@@ -128,5 +163,11 @@ class ChainTextGenerator {
 
 uint64_t Fnv1a(std::string_view s);
 uint64_t MixSeed(uint64_t a, uint64_t b);
+
+// The verifier AUC of a call: "auc=X" in the model name when X is in (0, 1), else the config's.
+double VerifierAuc(const v1::SimBackendConfig& config, std::string_view model);
+
+// The usc selector's error rate of a call: "err=X" in the model name when X is in [0, 1], else 0.
+double SelectorErrorRate(std::string_view model);
 
 }  // namespace ptc::sim

@@ -17,8 +17,10 @@
 #include "absl/strings/str_replace.h"
 #include "common/cli_flags.h"
 #include "service/client/arg_parsing.h"
+#include "service/client/connection.h"
 #include "service/client/eval_command.h"
 #include "service/client/solve_command.h"
+#include "service/client/train_scorer_command.h"
 
 // Shared by the subcommands; each takes the ones in its usage below.
 ABSL_FLAG(std::string, server, "", "gRPC HOST:PORT of ptc-server");
@@ -40,7 +42,9 @@ ABSL_FLAG(std::string, dataset, "", "dataset: GPQA CSV, multiple-choice or numer
 ABSL_FLAG(std::string, dataset_format, "auto", "auto, gpqa-csv, mcq-jsonl or numeric-jsonl");
 ABSL_FLAG(std::string, prompt_template, "", "prompt template file");
 ABSL_FLAG(std::string, out, "", "directory for results, report, plots and records");
-ABSL_FLAG(std::string, strategy, "majority", "strategies to sweep: majority, weighted, filtered");
+ABSL_FLAG(std::string, strategy, "majority",
+          "strategies to sweep: majority, weighted[:W], filtered[:W], verifier[:AUC], "
+          "learned[:MODEL], usc");
 ABSL_FLAG(std::string, thinking_budget, "0", "thinking budgets to sweep (tokens; 0 = none)");
 ABSL_FLAG(bool, resume, false, "continue from OUT/records.jsonl");
 ABSL_FLAG(bool, subsample, true, "draw the largest N once and evaluate smaller N on prefixes");
@@ -63,8 +67,23 @@ constexpr char kUsage[] =
     "commands:\n"
     "  solve   send one question to a server and print the selected answer\n"
     "  eval    run an accuracy experiment over a dataset for several N\n"
+    "  hash-key  read an API key on stdin, print its SHA-256 for the server's tenants config\n"
+    "  train-scorer  fit the learned strategy's scorer on ptc eval records\n"
     "\n"
-    "`ptc <command> --help` describes a command's options.\n";
+    "`ptc <command> --help` describes a command's options. solve and eval also take the\n"
+    "connection options:\n"
+    "  --tls-ca FILE        PEM CA of the server's certificate; set = TLS (default plaintext)\n"
+    "  --tls-cert FILE, --tls-key FILE  client certificate and key, for mTLS\n"
+    "  --tls-server-name N  name to check in the server's certificate (default: the host)\n"
+    "  --api-key-env VAR    environment variable holding the API key, sent as x-api-key\n"
+    "                       (default PTC_API_KEY; never give a key on the command line)\n";
+
+constexpr char kHashKeyUsage[] =
+    "usage: ptc hash-key < KEYFILE\n"
+    "\n"
+    "Reads an API key (one line) on stdin and prints its hex SHA-256, for\n"
+    "tenants { api_key_sha256: \"...\" } in the server config. The key is never an argument, so\n"
+    "it stays out of shell history and ps.\n";
 
 constexpr char kSolveUsage[] =
     "usage: ptc solve --prompt TEXT [options]\n"
@@ -84,7 +103,8 @@ constexpr char kSolveUsage[] =
     "  --letters ABCD       multiple-choice letters (default ABCD)\n"
     "  --reference R        grade the answer against R\n"
     "  --json               print the SolveResponse as JSON\n"
-    "  --timeout-s S        deadline (default 300)\n";
+    "  --timeout-s S        deadline (default 300)\n"
+    "  --tls-ca, --tls-cert, --tls-key, --tls-server-name, --api-key-env  see ptc --help\n";
 
 constexpr char kEvalUsage[] =
     "usage: ptc eval [--dataset FILE] [--n 1,4,16,64] [--out DIR] [options]\n"
@@ -100,7 +120,11 @@ constexpr char kEvalUsage[] =
     "  --prompt-template F  template file with {question}, {choices}, {letters}\n"
     "                       (default: the simple-evals prompt)\n"
     "  --n LIST             comma-separated N values (default 1,4,16,64)\n"
-    "  --strategy LIST      majority, weighted, filtered (default majority)\n"
+    "  --strategy LIST      majority, weighted, filtered, verifier, learned, usc (default\n"
+    "                       majority);\n"
+    "                       weighted:W, filtered:W set the confidence window (tokens);\n"
+    "                       verifier:AUC grades with a simulated verifier of that AUC;\n"
+    "                       learned:MODEL scores with that scorer (default sim-gpqa)\n"
     "  --thinking-budget LIST  reasoning-token budgets (default 0 = none)\n"
     "  --out DIR            write results.csv, results.json, report.md, plots (PNG, SVG) and\n"
     "                       records.jsonl (one line per finished call) into DIR\n"
@@ -124,6 +148,8 @@ constexpr char kEvalUsage[] =
     "  --model LIST         models (default: the backend's default)\n"
     "  --max-tokens K       output tokens per chain (default: the server's)\n"
     "  --timeout-s S        deadline of each call (default 300)\n"
+    "  --tls-ca, --tls-cert, --tls-key, --tls-server-name, --api-key-env  with --server; see\n"
+    "                       ptc --help\n"
     "\n"
     "Ctrl-C stops cleanly: finished calls stay in DIR/records.jsonl; --resume completes the run.\n";
 
@@ -305,6 +331,18 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, command.empty() ? stderr : stdout);
     return command.empty() ? 2 : 0;
   }
+  if (command == "hash-key") {
+    if (argc > 2) {  // --help, or a key given as an argument by mistake
+      const std::string a = argv[2];
+      const bool help = a == "--help" || a == "-h";
+      std::fputs(kHashKeyUsage, help ? stdout : stderr);
+      return help ? 0 : 2;
+    }
+    return ptc::client::RunHashKeyCommand(std::cin, std::cout, std::cerr);
+  }
+  if (command == "train-scorer") {
+    return ptc::client::RunTrainScorerCommand({argv + 2, argv + argc}, std::cout, std::cerr);
+  }
   const bool solve = command == "solve";
   if (!solve && command != "eval") {
     std::fprintf(stderr, "ptc: unknown command \"%s\"\n\n%s", command.c_str(), kUsage);
@@ -321,7 +359,10 @@ int main(int argc, char** argv) {
     }
   }
   for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
-  if (!NormalizeArgs(command, solve ? kSolveFlags : kEvalFlags, args)) return 2;
+  std::set<std::string> allowed = solve ? kSolveFlags : kEvalFlags;
+  allowed.insert(std::begin(ptc::client::kConnectionFlags),
+                 std::end(ptc::client::kConnectionFlags));
+  if (!NormalizeArgs(command, allowed, args)) return 2;
   std::vector<char*> cargv;
   for (std::string& a : args) cargv.push_back(a.data());
   absl::SetProgramUsageMessage(solve ? kSolveUsage : kEvalUsage);

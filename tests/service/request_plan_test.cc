@@ -2,6 +2,7 @@
 // thinking style (fakes: they only declare capabilities; nothing is started).
 #include "service/request_plan.h"
 
+#include "aggregators/verifier/verify_prompt.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "service/config.h"
@@ -155,6 +156,88 @@ TEST_F(RequestPlanThinkingTest, ConfidenceStopRuleNeedsLogprobsAndOneWindow) {
   plan = PlanRequest(r, limits_, *backends_, prices_);
   EXPECT_THAT(plan.status().message(),
               HasSubstr("sampling[0].backend: stop rule deepconf_online needs log-probabilities"));
+}
+
+}  // namespace
+}  // namespace ptc
+
+namespace ptc {
+namespace {
+
+TEST_F(RequestPlanThinkingTest, VerifierCallsAreReservedAfterTheChains) {
+  v1::SolveRequest r;
+  auto* m = r.add_messages();
+  m->set_role(v1::Message::ROLE_USER);
+  m->set_content("Which is it? (A) one (B) two");
+  auto* g = r.add_sampling();
+  g->set_backend("budget");
+  g->set_n(4);
+  g->set_max_tokens(1000);
+  v1::VerifierVote* v = r.mutable_aggregation()->mutable_verifier();
+  v->set_backend("plain");
+  v->set_max_tokens(500);
+  v->set_evidence_bytes(1000);
+  v1::ServerConfig config;
+  for (const char* backend : {"budget", "plain"}) {
+    v1::ModelPrice* p = config.add_pricing();
+    p->set_backend(backend);
+    p->set_input_usd_per_mtok(1e6);  // $1 per token: costs count tokens
+    p->set_output_usd_per_mtok(1e6);
+  }
+  const PriceTable prices(config.pricing());
+  v1::ServerLimits limits = limits_;
+  limits.set_max_cost_usd_per_request(1e12);
+
+  auto plan = PlanRequest(r, limits, *backends_, prices);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_TRUE(plan->verify.has_value());
+  const VerifyPlan& vp = *plan->verify;
+  EXPECT_EQ(vp.backend_name, "plain");
+  EXPECT_EQ(vp.spec.model, "fake-model");
+  EXPECT_EQ(vp.spec.max_tokens, 500u);
+  EXPECT_EQ(vp.calls, 4u);  // the default max_candidates
+  const uint64_t question = m->content().size() + 2;
+  EXPECT_EQ(vp.reserved_usd_per_call, MaxVerifyPromptBytes(question, 1000) + 8 + 500);
+  const double chains = 4 * (m->content().size() + 8 + 1000);
+  EXPECT_DOUBLE_EQ(plan->reserved_usd, chains + 4 * vp.reserved_usd_per_call);
+  EXPECT_EQ(plan->reserved_tokens, static_cast<uint64_t>(plan->reserved_usd));
+
+  // A cap with room for the chains and two calls; then for the chains only.
+  r.mutable_limits()->set_max_cost_usd(chains + 2.5 * vp.reserved_usd_per_call);
+  auto capped = PlanRequest(r, limits, *backends_, prices);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_EQ(capped->chains.size(), 4u);
+  EXPECT_EQ(capped->verify->calls, 2u);
+  r.mutable_limits()->set_max_cost_usd(0);
+  r.mutable_limits()->set_max_total_tokens(static_cast<uint64_t>(chains) + 10);
+  capped = PlanRequest(r, limits, *backends_, prices);
+  ASSERT_TRUE(capped.ok()) << capped.status();
+  EXPECT_EQ(capped->chains.size(), 4u);
+  EXPECT_EQ(capped->verify->calls, 0u);
+  EXPECT_THAT(capped->verify->skipped, HasSubstr("no room for a verifier call"));
+  EXPECT_THAT(capped->verify->skipped, HasSubstr("token cap"));
+
+  // Without a backend: the server's default. Validation names the field.
+  v->clear_backend();
+  plan = PlanRequest(r, limits, *backends_, prices);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_EQ(plan->verify->backend_name, "budget");
+  v->set_backend("nope");
+  EXPECT_THAT(PlanRequest(r, limits, *backends_, prices).status().message(),
+              HasSubstr("aggregation.verifier.backend: unknown backend \"nope\""));
+  v->set_backend("plain");
+  v->set_model(std::string(limits.max_label_bytes() + 1, 'm'));
+  EXPECT_THAT(PlanRequest(r, limits, *backends_, prices).status().message(),
+              HasSubstr("aggregation.verifier.model: too long"));
+  v->clear_model();
+  v->set_max_tokens(limits.max_tokens_per_chain() + 1);
+  EXPECT_THAT(PlanRequest(r, limits, *backends_, prices).status().message(),
+              HasSubstr("aggregation.verifier.max_tokens: above the limit"));
+  // Other strategies plan no verification.
+  r.mutable_aggregation()->mutable_majority();
+  plan = PlanRequest(r, limits, *backends_, prices);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_FALSE(plan->verify.has_value());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "aggregators/verifier/verify_prompt.h"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/read.hpp"
@@ -173,6 +174,27 @@ TEST_F(SimulatorTest, NonStreamedCompletion) {
 
   // Keep-alive: the same connection answers again.
   EXPECT_EQ(client.Send(http::verb::get, "/health").body, "ok");
+}
+
+TEST_F(SimulatorTest, GradesAVerifierPromptWithAScore) {
+  Client client(server_->port());
+  const std::string answer(1, prompt_.correct_letter);
+  Json req = Request(2, 21);
+  req["model"] = "sim-verifier:auc=0.9";
+  req["messages"][0]["content"] = BuildVerifyPrompt(prompt_.text, answer, "Because.\nAnswer: B");
+  const Reply r = client.Post(req);
+  ASSERT_EQ(r.status, 200u) << r.body;
+  const Json j = r.json();
+  ASSERT_EQ(j["choices"].size(), 2u);
+  for (const Json& c : j["choices"]) {
+    const std::string content = c["message"]["content"].get<std::string>();
+    if (content.find("I cannot settle") != std::string::npos) continue;  // unparseable rate
+    EXPECT_NE(content.rfind("\n\nScore: 0."), std::string::npos) << content;
+    const std::optional<double> score = ParseVerifierScore(content);
+    ASSERT_TRUE(score.has_value()) << content;
+    EXPECT_GT(*score, 0);
+    EXPECT_LT(*score, 1);
+  }
 }
 
 TEST_F(SimulatorTest, SameSeedSameContent) {
