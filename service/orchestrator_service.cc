@@ -13,29 +13,43 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
   SolveReactor(OrchestratorService* service, const grpc::CallbackServerContext& ctx,
                const v1::SolveRequest* request, v1::SolveResponse* response)
       : service_(service) {
-    grpc::Status rejected;
-    run_ = service_->BeginCall(ctx, *request, &rejected);
-    if (!run_) {
-      Finish(rejected);
-      return;
-    }
-    run_->Start(nullptr, [this, response](absl::Status status, v1::SolveResponse r) {
-      if (status.ok()) *response = std::move(r);
-      Finish(ToGrpcStatus(status));
-    });
+    auto call = service_->BeginCall(
+        ctx, *request, [this, response](GatedCall& call, absl::Status admitted) {
+          if (!admitted.ok()) {
+            Finish(ToGrpcStatus(admitted));
+            return;
+          }
+          call.Start(nullptr, [this, response](absl::Status status, v1::SolveResponse r) {
+            if (status.ok()) *response = std::move(r);
+            Finish(ToGrpcStatus(status));
+          });
+        });
+    absl::MutexLock lock(&mu_);
+    call_ = std::move(call);
   }
 
   void OnCancel() override {
-    if (run_) run_->Cancel();
+    std::shared_ptr<GatedCall> call;
+    {
+      absl::MutexLock lock(&mu_);
+      call = call_;
+    }
+    if (call) call->Cancel();
   }
   void OnDone() override {
-    service_->CallDone();
+    const GatedCall* call;
+    {
+      absl::MutexLock lock(&mu_);
+      call = call_.get();
+    }
+    service_->CallDone(call);
     delete this;
   }
 
  private:
   OrchestratorService* service_;
-  std::shared_ptr<Run> run_;
+  absl::Mutex mu_;
+  std::shared_ptr<GatedCall> call_ ABSL_GUARDED_BY(mu_);
 };
 
 // Writes events one at a time (gRPC allows one outstanding write). The queue is bounded by the
@@ -45,18 +59,20 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   StreamReactor(OrchestratorService* service, const grpc::CallbackServerContext& ctx,
                 const v1::SolveRequest* request)
       : service_(service) {
-    grpc::Status rejected;
-    run_ = service_->BeginCall(ctx, *request, &rejected);
-    if (!run_) {
-      Finish(rejected);
-      return;
-    }
-    run_->Start([this](v1::SolveEvent e) { Enqueue(std::move(e), false, grpc::Status::OK); },
-                [this](absl::Status status, v1::SolveResponse r) {
-                  v1::SolveEvent e;
-                  if (status.ok()) *e.mutable_final() = std::move(r);
-                  Enqueue(std::move(e), /*last=*/true, ToGrpcStatus(status));
-                });
+    auto call = service_->BeginCall(ctx, *request, [this](GatedCall& call, absl::Status admitted) {
+      if (!admitted.ok()) {
+        Finish(ToGrpcStatus(admitted));
+        return;
+      }
+      call.Start([this](v1::SolveEvent e) { Enqueue(std::move(e), false, grpc::Status::OK); },
+                 [this](absl::Status status, v1::SolveResponse r) {
+                   v1::SolveEvent e;
+                   if (status.ok()) *e.mutable_final() = std::move(r);
+                   Enqueue(std::move(e), /*last=*/true, ToGrpcStatus(status));
+                 });
+    });
+    absl::MutexLock lock(&mu_);
+    call_ = std::move(call);
   }
 
   void OnWriteDone(bool ok) override {
@@ -85,10 +101,20 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   }
 
   void OnCancel() override {
-    if (run_) run_->Cancel();
+    std::shared_ptr<GatedCall> call;
+    {
+      absl::MutexLock lock(&mu_);
+      call = call_;
+    }
+    if (call) call->Cancel();
   }
   void OnDone() override {
-    service_->CallDone();
+    const GatedCall* call;
+    {
+      absl::MutexLock lock(&mu_);
+      call = call_.get();
+    }
+    service_->CallDone(call);
     delete this;
   }
 
@@ -123,8 +149,8 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   }
 
   OrchestratorService* service_;
-  std::shared_ptr<Run> run_;
   absl::Mutex mu_;
+  std::shared_ptr<GatedCall> call_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::SolveEvent> queue_ ABSL_GUARDED_BY(mu_);  // front() is being written
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finishing_ ABSL_GUARDED_BY(mu_) = false;
@@ -155,22 +181,54 @@ Run::Clock::time_point SteadyDeadline(const grpc::CallbackServerContext& ctx) {
 
 }  // namespace
 
-std::shared_ptr<Run> OrchestratorService::BeginCall(const grpc::CallbackServerContext& ctx,
-                                                    const v1::SolveRequest& request,
-                                                    grpc::Status* rejected) {
+std::shared_ptr<GatedCall> OrchestratorService::BeginCall(const grpc::CallbackServerContext& ctx,
+                                                          const v1::SolveRequest& request,
+                                                          GatedCall::Ready ready) {
   {
     absl::MutexLock lock(&mu_);
     ++active_calls_;
   }
-  auto run = Run::Create(request, ctx_, SteadyDeadline(ctx));
-  if (run.ok()) return *std::move(run);
-  *rejected = ToGrpcStatus(run.status());
-  ctx_.metrics.RequestRejected(GrpcCodeName(rejected->error_code()));
-  return nullptr;
+  CallInfo info;
+  info.deadline = SteadyDeadline(ctx);
+  const auto& metadata = ctx.client_metadata();
+  if (auto it = metadata.find("x-api-key"); it != metadata.end()) {
+    info.x_api_key.assign(it->second.data(), it->second.size());
+  }
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    info.authorization.assign(it->second.data(), it->second.size());
+  }
+  std::shared_ptr<GatedCall> call = gate_.Begin(
+      info, request, [this, ready = std::move(ready)](GatedCall& call, absl::Status admitted) {
+        if (!admitted.ok()) {
+          ctx_.metrics.RequestRejected(GrpcCodeName(ToGrpcStatus(admitted).error_code()));
+        }
+        ready(call, std::move(admitted));
+      });
+  std::string drain;
+  {
+    absl::MutexLock lock(&mu_);
+    calls_[call.get()] = call;
+    drain = drain_reason_;
+  }
+  if (!drain.empty()) call->Drain(drain);
+  return call;
 }
 
-void OrchestratorService::CallDone() {
+void OrchestratorService::Drain(const std::string& reason) {
+  std::vector<std::shared_ptr<GatedCall>> calls;
+  {
+    absl::MutexLock lock(&mu_);
+    drain_reason_ = reason;
+    for (auto& [ptr, weak] : calls_) {
+      if (auto call = weak.lock()) calls.push_back(std::move(call));
+    }
+  }
+  for (auto& call : calls) call->Drain(reason);
+}
+
+void OrchestratorService::CallDone(const GatedCall* call) {
   absl::MutexLock lock(&mu_);
+  calls_.erase(call);
   --active_calls_;
 }
 

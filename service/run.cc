@@ -1,8 +1,11 @@
 #include "service/run.h"
 
+#include "absl/strings/str_cat.h"
 #include "aggregators/confidence/confidence_tracker.h"
+#include "aggregators/verifier/verify_prompt.h"
 #include "boost/asio/post.hpp"
 #include "common/status_macros.h"
+#include "service/chain_proto.h"
 
 namespace ptc {
 
@@ -51,50 +54,12 @@ class Run::Observer : public ChainObserver {
   std::optional<ConfidenceTracker> confidence_;
 };
 
-namespace {
-
-v1::ChainStatus ToProto(ChainStatus s) {
-  switch (s) {
-    case ChainStatus::kOk:
-      return v1::CHAIN_STATUS_OK;
-    case ChainStatus::kFailed:
-      return v1::CHAIN_STATUS_FAILED;
-    case ChainStatus::kCancelled:
-      return v1::CHAIN_STATUS_CANCELLED;
-  }
-  return v1::CHAIN_STATUS_UNSPECIFIED;
-}
-
-const char* StatusLabel(ChainStatus s) {
-  switch (s) {
-    case ChainStatus::kOk:
-      return "ok";
-    case ChainStatus::kFailed:
-      return "failed";
-    case ChainStatus::kCancelled:
-      return "cancelled";
-  }
-  return "unknown";
-}
-
-void SetUsage(const TokenUsage& u, v1::TokenUsage* out) {
-  out->set_prompt_tokens(u.prompt);
-  out->set_completion_tokens(u.completion);
-  out->set_reasoning_tokens(u.reasoning);
-}
-
-void AddUsage(const TokenUsage& u, v1::TokenUsage* out) {
-  out->set_prompt_tokens(out->prompt_tokens() + u.prompt);
-  out->set_completion_tokens(out->completion_tokens() + u.completion);
-  out->set_reasoning_tokens(out->reasoning_tokens() + u.reasoning);
-}
-
-}  // namespace
-
 absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request, RunContext& ctx,
                                                  Clock::time_point deadline) {
   ASSIGN_OR_RETURN(RequestPlan plan, PlanRequest(request, ctx.limits, ctx.backends, ctx.prices));
   for (PlannedChain& c : plan.chains) c.spec.deadline = deadline;
+  if (plan.verify) plan.verify->spec.deadline = deadline;
+  if (plan.usc) plan.usc->spec.deadline = deadline;
   return std::shared_ptr<Run>(new Run(request, ctx, std::move(plan)));
 }
 
@@ -105,7 +70,8 @@ Run::Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan)
       strategy_(plan_.aggregator->name()),
       include_text_(request.include_chain_text()),
       experiment_(request.experiment()),
-      request_id_(request.request_id()) {}
+      request_id_(request.request_id()),
+      grouper_(plan_.extractor->NewGrouper()) {}
 
 void Run::Start(EventSink events, DoneCallback done) {
   boost::asio::post(strand_, [self = shared_from_this(), events = std::move(events),
@@ -123,6 +89,19 @@ void Run::Cancel() {
     for (ChainState& c : self->chains_) {
       if (!c.done && c.handle) c.handle->Cancel();
     }
+    if (self->selection_calls_) self->selection_calls_->Cancel();
+  });
+}
+
+void Run::Drain(std::string reason) {
+  boost::asio::post(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+    if (self->finished_run_ || self->cancelled_ || self->drained_) return;
+    self->drained_ = true;
+    self->response_.set_partial_reason(reason);
+    for (ChainState& c : self->chains_) {
+      if (!c.done && c.handle) c.handle->Cancel();
+    }
+    if (self->selection_calls_) self->selection_calls_->Cancel();
   });
 }
 
@@ -135,7 +114,7 @@ void Run::Launch() {
   ledger->set_reserved_cost_usd(plan_.reserved_usd);
   ledger->set_reserved_tokens(plan_.reserved_tokens);
   response_.mutable_stop()->set_rule(plan_.stop_rule->name());
-  if (cancelled_) return Finish();
+  if (cancelled_ || drained_) return Finish();
   votes_.resize(plan_.chains.size());
   chains_.reserve(plan_.chains.size());
   LaunchUpTo(plan_.first_wave > 0 ? plan_.first_wave : plan_.chains.size());
@@ -230,6 +209,12 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
       rec->set_parseable(a.parseable);
       if (a.parseable) {
         rec->set_answer(a.value);
+        if (plan_.verify) {
+          state.evidence =
+              EvidenceTail(result.reasoning, result.text, plan_.verify->evidence_bytes);
+        } else if (plan_.usc) {
+          state.evidence = EvidenceTail("", result.text, plan_.usc->response_bytes);
+        }
         tally_.Add(index, a.value);
         votes_[index].voted = true;
         votes_[index].answer = a.value;
@@ -278,17 +263,18 @@ void Run::OnChainDone(uint32_t index, ChainResult result,
   }
   CheckStop();
   if (finished_ < chains_.size()) return;  // launched chains still running
-  if (!stopped_ && !cancelled_ && chains_.size() < plan_.chains.size()) {
+  if (!stopped_ && !cancelled_ && !drained_ && chains_.size() < plan_.chains.size()) {
     return LaunchUpTo(chains_.size() + plan_.wave_size);  // the next wave
   }
   Finish();
 }
 
 void Run::CheckStop() {
-  if (stopped_ || cancelled_) return;
+  if (stopped_ || cancelled_ || drained_) return;
   StopCheck check;
   // Ask after each chain that joins the prefix, as if they had arrived one at a time.
   while (!check.stop && prefix_ < votes_.size() && votes_[prefix_].finished) {
+    GroupUpTo(prefix_ + 1);
     if (votes_[prefix_].voted) prefix_tally_.Add(prefix_, votes_[prefix_].answer);
     if (response_.chains(prefix_).status() == v1::CHAIN_STATUS_OK) ++prefix_ok_;
     ++prefix_;
@@ -361,15 +347,146 @@ void Run::RecordSavings() {
 }
 
 void Run::Finish() {
+  if (finished_run_ || selection_calls_) return;
+  if (grouper_ && !grouped_tally_) FinishGrouping();
+  if ((plan_.verify || plan_.usc) && !selection_considered_) {
+    selection_considered_ = true;
+    if (StartSelectionCalls()) return;  // Complete() follows when its calls are done
+  }
+  Complete();
+}
+
+// After an early stop only the plan-order prefix the stop rule saw counts.
+Run::Counted Run::CountedChains() const {
+  const size_t counted = response_.stop().stopped_early() ? prefix_ : chains_.size();
+  if (grouped_tally_) return {*grouped_tally_, counted};
+  if (response_.stop().stopped_early()) return {prefix_tally_, prefix_};
+  return {tally_, chains_.size()};
+}
+
+void Run::GroupUpTo(size_t end) {
+  if (!grouper_) return;
+  for (; grouped_ < end; ++grouped_) {
+    ChainVote& v = votes_[grouped_];
+    if (!v.voted) continue;
+    v.answer = grouper_->Assign(v.answer);
+    response_.mutable_chains(grouped_)->set_answer(v.answer);
+  }
+}
+
+void Run::FinishGrouping() {
+  GroupUpTo(chains_.size());
+  const size_t counted = response_.stop().stopped_early() ? prefix_ : chains_.size();
+  Tally& t = grouped_tally_.emplace();
+  for (size_t i = 0; i < counted; ++i) {
+    if (votes_[i].voted) {
+      t.Add(static_cast<uint32_t>(i), votes_[i].answer);
+    } else if (response_.chains(i).status() == v1::CHAIN_STATUS_OK) {
+      t.AddUnparseable();
+    }
+  }
+}
+
+bool Run::StartSelectionCalls() {
+  const SelectionCallPlan& sp = plan_.verify ? *plan_.verify : *plan_.usc;
+  if (plan_.verify) {
+    v1::Verification* record = response_.mutable_verification();
+    record->set_backend(sp.backend_name);
+    record->set_model(sp.spec.model);
+    record->set_calls_reserved(sp.calls);
+    verification_outcome_.verifier = absl::StrCat(sp.backend_name, "/", sp.spec.model);
+  } else {
+    v1::UscSelection* record = response_.mutable_usc();
+    record->set_backend(sp.backend_name);
+    record->set_model(sp.spec.model);
+    record->set_call_reserved(sp.calls > 0);
+    usc_outcome_.selector = absl::StrCat(sp.backend_name, "/", sp.spec.model);
+  }
+  const Counted counted = CountedChains();
+  const std::vector<Tally::Entry> ranked = counted.tally.RankedByVotes();
+  std::string skipped;
+  if (cancelled_) {
+    skipped = "request cancelled";
+  } else if (drained_) {
+    skipped = response_.partial_reason();
+  } else if (response_.ledger().chains_succeeded() < plan_.min_ok_chains) {
+    skipped = "quorum not met";
+  } else if (ranked.size() < 2) {
+    skipped = ranked.empty() ? "no parseable answer" : "one candidate";
+  } else if (sp.calls == 0) {
+    skipped = sp.skipped;
+  }
+  if (!skipped.empty()) {
+    if (plan_.verify) {
+      response_.mutable_verification()->set_skipped(skipped);
+      verification_outcome_.skipped = std::move(skipped);
+    } else {
+      response_.mutable_usc()->set_skipped(skipped);
+      usc_outcome_.skipped = std::move(skipped);
+    }
+    return false;
+  }
+  const std::string question = VerifyQuestionText(*plan_.chains.front().spec.messages);
+  std::vector<SelectionCallSpec> specs;
+  SelectionCalls::CallDone on_call;
+  auto self = shared_from_this();
+  if (plan_.verify) {
+    std::vector<VerifyTask> tasks;
+    for (const Tally::Entry& e : ranked) {
+      if (tasks.size() == sp.calls) break;
+      const ChainState& evidence = chains_[e.first_chain];
+      tasks.push_back(VerifyTask{e.answer, e.first_chain, plan_.chains[e.first_chain].spec.seed,
+                                 evidence.evidence});
+    }
+    specs = VerifyCallSpecs(sp, question, std::move(tasks), response_.mutable_verification(),
+                            &verification_outcome_);
+    on_call = [self](size_t k, const ChainResult& result, const CallCost& cost) {
+      RecordVerifyCall(k, result, cost, self->include_text_, self->response_.mutable_verification(),
+                       &self->verification_outcome_);
+    };
+  } else {
+    // The counted chains with an answer, in plan order.
+    UscTask task;
+    for (size_t i = 0; i < counted.chains && task.chains.size() < sp.max_responses; ++i) {
+      if (!votes_[i].voted) continue;
+      task.chains.push_back(static_cast<uint32_t>(i));
+      task.responses.push_back(chains_[i].evidence);
+    }
+    task.chain_seed = plan_.chains[task.chains.front()].spec.seed;
+    specs.push_back(
+        UscCallSpec(sp, question, std::move(task), response_.mutable_usc(), &usc_outcome_));
+    on_call = [self](size_t, const ChainResult& result, const CallCost& cost) {
+      v1::UscSelection* record = self->response_.mutable_usc();
+      RecordUscCall(result, cost, self->include_text_, record, &self->usc_outcome_);
+      if (self->usc_outcome_.selected.has_value()) {
+        const uint32_t chain = self->usc_outcome_.response_chains[*self->usc_outcome_.selected];
+        record->mutable_call()->set_answer(self->response_.chains(chain).answer());
+      }
+    };
+  }
+  selection_calls_ = std::make_shared<SelectionCalls>(strand_, sp, ctx_.prices, ctx_.metrics,
+                                                      static_cast<uint32_t>(plan_.chains.size()),
+                                                      response_.mutable_ledger());
+  selection_calls_->Start(std::move(specs), std::move(on_call), [self] { self->Complete(); });
+  return true;
+}
+
+void Run::Complete() {
   if (finished_run_) return;
   finished_run_ = true;
-  // After an early stop only the plan-order prefix the stop rule saw counts.
-  const bool prefix_only = response_.stop().stopped_early();
-  SelectionInput input{prefix_only ? prefix_tally_ : tally_, {}};
-  const size_t counted = prefix_only ? prefix_ : chains_.size();
+  const Counted counted_chains = CountedChains();
+  SelectionInput input{counted_chains.tally, {}};
+  const size_t counted = counted_chains.chains;
   input.chains.reserve(counted);
   for (size_t i = 0; i < counted; ++i) input.chains.push_back(&response_.chains(i));
+  if (plan_.verify) input.verification = &verification_outcome_;
+  if (plan_.usc) input.usc = &usc_outcome_;
   Selection s = plan_.aggregator->Select(input);
+  if (plan_.verify && !s.fallback.empty()) {
+    response_.mutable_verification()->set_fallback(s.fallback);
+  }
+  if (plan_.usc && !s.fallback.empty()) response_.mutable_usc()->set_fallback(s.fallback);
+  if (s.scorer) *response_.mutable_scorer() = *s.scorer;
   for (size_t i = 0; i < counted; ++i) {
     const v1::ChainRecord& r = response_.chains(i);
     const bool votes = r.status() == v1::CHAIN_STATUS_OK && r.parseable();
@@ -410,6 +527,7 @@ absl::Status Run::FinalStatus() const {
   const v1::Ledger& l = response_.ledger();
   if (l.chains_succeeded() >= plan_.min_ok_chains) return absl::OkStatus();
   return absl::UnavailableError(absl::StrCat(
+      drained_ ? absl::StrCat(response_.partial_reason(), ": ") : "",
       "quorum not met: ", l.chains_succeeded(), " of ", l.chains_launched(),
       " chains finished OK, limits.min_ok_chains is ", plan_.min_ok_chains, "; ", l.chains_failed(),
       " failed", first_error_.empty() ? "" : absl::StrCat(", the first: ", first_error_)));

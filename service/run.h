@@ -1,7 +1,12 @@
 // One Solve request. A Run owns its plan, launches its chains (all at once, or in waves), tallies
 // answers as chains finish, asks the stop rule whether it has enough (then cancels the chains
 // still running and launches no more), and selects the answer when the last launched chain is
-// done.
+// done; for a strategy that makes calls after the chains (a verifier's grades, a usc selection),
+// after that phase (service/verification.h), whose calls Cancel() cancels too. With a free-text
+// answer format, answers are grouped (aggregators/extract/free_text.h) in plan order as the
+// stop rule's prefix grows and, for the rest, before the calls and selection: each counted
+// ChainRecord.answer then holds its group's answer (the chain_finished events carry the chain's
+// own).
 //
 // The stop rule sees chains in plan order: chain k counts once chains 0..k-1 are done, as if they
 // had been sampled one after another. After an early stop the answer is selected from exactly the
@@ -23,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "aggregators/extract/answer_extractor.h"
 #include "aggregators/tally.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/strand.hpp"
@@ -31,6 +37,7 @@
 #include "service/metrics.h"
 #include "service/pricing.h"
 #include "service/request_plan.h"
+#include "service/verification.h"
 
 namespace ptc {
 
@@ -63,8 +70,16 @@ class Run : public std::enable_shared_from_this<Run> {
   // Cancels every chain still running (upstream too); the Run then finishes with CANCELLED.
   // Thread-safe, idempotent, non-blocking.
   void Cancel();
+  // Ends the Run early with what it has (for a server shutdown): chains still running are
+  // cancelled upstream, no more are launched and no verification starts; the answer is selected
+  // from the chains that finished and the response's partial_reason is `reason`. The Run finishes
+  // OK when the quorum had finished, else UNAVAILABLE. Thread-safe, idempotent, non-blocking; no-op
+  // after Cancel or the end.
+  void Drain(std::string reason);
 
   const std::string& strategy() const { return strategy_; }
+  // The validated plan (chains, worst-case reservation). Read-only; valid for the Run's life.
+  const RequestPlan& plan() const { return plan_; }
 
  private:
   class Observer;
@@ -73,6 +88,13 @@ class Run : public std::enable_shared_from_this<Run> {
     Clock::time_point started;
     bool done = false;
     bool cut = false;  // cancelled by the stop rule's confidence cut
+    // Its output's end, for a verifier or the usc selector (OK parseable chains only).
+    std::string evidence;
+  };
+  // The chains that count for selection, and their tally (see Finish).
+  struct Counted {
+    const Tally& tally;
+    size_t chains;
   };
 
   Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan);
@@ -87,7 +109,18 @@ class Run : public std::enable_shared_from_this<Run> {
   // token carried them.
   void OnChainDone(uint32_t index, ChainResult result, std::optional<Clock::time_point> first_token,
                    Clock::time_point end, std::optional<v1::ChainConfidence> confidence);
+  // After the last launched chain: the calls after the chains when the strategy makes any, then
+  // Complete().
   void Finish();
+  Counted CountedChains() const;
+  // Free text: assigns the answers of chains [grouped_, end) (all finished) to their groups.
+  void GroupUpTo(size_t end);
+  // Free text: groups every launched chain and tallies the counted ones (grouped_tally_).
+  void FinishGrouping();
+  // Starts the verifier's or the usc selector's calls; false (and the response says why) when
+  // none is to run.
+  bool StartSelectionCalls();
+  void Complete();  // selects the answer and calls done
   // OK, CANCELLED (the client cancelled), or UNAVAILABLE when fewer chains than the quorum
   // finished OK.
   absl::Status FinalStatus() const;
@@ -120,8 +153,17 @@ class Run : public std::enable_shared_from_this<Run> {
   // response_.stop().cut_threshold records it).
   std::atomic<double> cut_threshold_{-std::numeric_limits<double>::infinity()};
   bool cancelled_ = false;
+  bool drained_ = false;  // Drain(): answer with what has finished
   bool stopped_ = false;  // the stop rule said enough
   bool finished_run_ = false;
+  bool selection_considered_ = false;  // Finish has asked for the calls after the chains once
+  std::shared_ptr<SelectionCalls> selection_calls_;  // once started
+  VerificationOutcome verification_outcome_;         // the verifier's (plan_.verify)
+  UscOutcome usc_outcome_;                           // the usc selector's (plan_.usc)
+  // Free text: groups answers in plan order; grouped_ chains assigned so far.
+  std::unique_ptr<AnswerGrouper> grouper_;
+  uint32_t grouped_ = 0;
+  std::optional<Tally> grouped_tally_;  // the counted chains, grouped (set by FinishGrouping)
 };
 
 }  // namespace ptc

@@ -116,6 +116,7 @@ struct FakeHttpServer::Impl {
   std::optional<FakeResponse> default_response;
   Handler handler;
   std::vector<RecordedRequest> requests;
+  size_t cleared_requests = 0;  // dropped by ClearRequests, still counted
   size_t connections = 0;
   size_t disconnects = 0;
   std::set<std::string> open_gates;
@@ -373,7 +374,14 @@ std::vector<RecordedRequest> FakeHttpServer::requests() const {
 
 size_t FakeHttpServer::request_count() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->requests.size();
+  return impl_->cleared_requests + impl_->requests.size();
+}
+
+void FakeHttpServer::ClearRequests() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->cleared_requests += impl_->requests.size();
+  impl_->requests.clear();
+  impl_->requests.shrink_to_fit();
 }
 
 size_t FakeHttpServer::connections_accepted() const {
@@ -392,7 +400,7 @@ bool FakeHttpServer::WaitFor(std::function<bool()> done, std::chrono::millisecon
 }
 
 bool FakeHttpServer::WaitForRequests(size_t n, std::chrono::milliseconds timeout) {
-  return WaitFor([&] { return impl_->requests.size() >= n; }, timeout);
+  return WaitFor([&] { return impl_->cleared_requests + impl_->requests.size() >= n; }, timeout);
 }
 
 bool FakeHttpServer::WaitForDisconnects(size_t n, std::chrono::milliseconds timeout) {

@@ -109,7 +109,9 @@ class FakeHttpServer {
   void OpenGate(const std::string& gate);
 
   std::vector<RecordedRequest> requests() const;
-  size_t request_count() const;
+  size_t request_count() const;  // every request received, cleared ones included
+  // Forgets the recorded requests (long-running tests that measure memory).
+  void ClearRequests();
   size_t connections_accepted() const;
   size_t client_disconnects() const;
 

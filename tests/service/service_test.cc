@@ -12,29 +12,18 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
 #include "ptc/v1/backends/sim.pb.h"
 #include "ptc/v1/orchestrator.grpc.pb.h"
 #include "service/config.h"
 #include "service/server.h"
+#include "tests/service/server_test_util.h"
 
 namespace ptc {
 namespace {
 
 using ::testing::HasSubstr;
-
-void AddSim(v1::ServerConfig* c, const std::string& name, double ttft, double failure_rate = 0) {
-  v1::SimBackendConfig sim;
-  sim.set_time_to_first_token_s(ttft);
-  sim.set_tokens_per_second(1e5);
-  sim.set_failure_rate(failure_rate);
-  auto* b = c->add_backends();
-  b->set_name(name);
-  b->mutable_config()->PackFrom(sim);
-  auto* p = c->add_pricing();
-  p->set_backend(name);
-  p->set_input_usd_per_mtok(3);
-  p->set_output_usd_per_mtok(15);
-}
+using testing_util::AddSim;
 
 class ServiceTest : public ::testing::Test {
  protected:
@@ -786,6 +775,231 @@ TEST_F(ServiceTest, MalformedBytesAreRefusedAndTheServerGoesOn) {
   }
   v1::SolveResponse r;
   EXPECT_TRUE(Solve(Request("fast", 2), &r).ok());
+}
+
+// The verifier strategy. Its requests ask an unknown question, so the simulated chains answer
+// uniformly at random and give several candidates.
+v1::SolveRequest VerifierRequest(const std::string& generator, uint32_t n,
+                                 const std::string& verifier) {
+  v1::SolveRequest r;
+  auto* m = r.add_messages();
+  m->set_role(v1::Message::ROLE_USER);
+  m->set_content("Pick one.\nA) red\nB) green\nC) blue\nD) yellow\nEnd with Answer: X.");
+  auto* g = r.add_sampling();
+  g->set_backend(generator);
+  g->set_n(n);
+  g->set_seed(42);
+  r.mutable_aggregation()->mutable_verifier()->set_backend(verifier);
+  return r;
+}
+
+std::string MetricsPage(Server& server) {
+  return prometheus::TextSerializer().Serialize(server.metrics().registry()->Collect());
+}
+
+TEST_F(ServiceTest, VerifierGradesTheCandidatesAndExplainsItself) {
+  v1::SolveRequest req = VerifierRequest("fast", 16, "sim");
+  req.set_include_chain_text(true);
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.strategy(), "verifier");
+  EXPECT_EQ(r.chains_size(), 16);
+  const v1::Verification& v = r.verification();
+  EXPECT_EQ(v.backend(), "sim");
+  EXPECT_EQ(v.model(), "sim-reasoner");
+  EXPECT_EQ(v.calls_reserved(), 4u);
+  EXPECT_TRUE(v.skipped().empty());
+  EXPECT_TRUE(v.fallback().empty());
+  ASSERT_GE(r.candidates_size(), 2);
+  ASSERT_EQ(v.calls_size(), std::min(r.candidates_size(), 4));
+  double verify_cost = 0;
+  uint64_t verify_completion = 0;
+  std::set<std::string> graded;
+  for (const v1::VerifyCall& c : v.calls()) {
+    SCOPED_TRACE(c.answer());
+    EXPECT_EQ(c.status(), v1::CHAIN_STATUS_OK);
+    ASSERT_TRUE(c.has_score());
+    EXPECT_THAT(c.text(), HasSubstr("Score: "));
+    EXPECT_GT(c.usage().prompt_tokens(), 0u);
+    EXPECT_GT(c.cost_usd(), 0);
+    // The evidence is the earliest chain that gave the candidate.
+    for (const v1::ChainRecord& chain : r.chains()) {
+      if (chain.answer() == c.answer()) {
+        EXPECT_EQ(c.evidence_chain(), chain.index());
+        break;
+      }
+    }
+    verify_cost += c.cost_usd();
+    verify_completion += c.usage().completion_tokens();
+    graded.insert(c.answer());
+  }
+  // Ledger: verifier calls broken out, and included in the totals.
+  EXPECT_EQ(r.ledger().verify_calls(), static_cast<uint32_t>(v.calls_size()));
+  EXPECT_DOUBLE_EQ(r.ledger().verify_cost_usd(), verify_cost);
+  EXPECT_EQ(r.ledger().verify_tokens().completion_tokens(), verify_completion);
+  double chain_cost = 0;
+  uint64_t chain_completion = 0;
+  for (const auto& c : r.chains()) {
+    chain_cost += c.cost_usd();
+    chain_completion += c.usage().completion_tokens();
+  }
+  EXPECT_NEAR(r.ledger().cost_usd(), chain_cost + verify_cost, 1e-12);
+  EXPECT_EQ(r.ledger().tokens().completion_tokens(), chain_completion + verify_completion);
+  EXPECT_LE(r.ledger().cost_usd(), r.ledger().reserved_cost_usd());
+  // Candidates: graded ones carry the verifier's score; the answer is the heaviest.
+  EXPECT_EQ(r.answer(), r.candidates(0).answer());
+  EXPECT_DOUBLE_EQ(r.confidence(), r.candidates(0).score());
+  for (const v1::Candidate& c : r.candidates()) {
+    EXPECT_EQ(c.has_verifier_score(), graded.count(c.answer()) > 0) << c.answer();
+  }
+  EXPECT_THAT(r.selection_rule(), HasSubstr("verifier: weight = vote share^1 x verifier score"));
+  // Metrics: the calls, and their spend as purpose "verify".
+  const std::string page = MetricsPage(*server_);
+  EXPECT_THAT(page, HasSubstr(absl::StrCat("ptc_verify_calls_total{backend=\"sim\",status=\"ok\"} ",
+                                           v.calls_size())));
+  EXPECT_THAT(page, HasSubstr("ptc_cost_usd_total{backend=\"sim\",model=\"sim-reasoner\","
+                              "purpose=\"verify\"}"));
+  EXPECT_THAT(page, HasSubstr("ptc_verifier_fallbacks_total 0"));
+
+  // The same seeds give the same grades.
+  v1::SolveResponse again;
+  ASSERT_TRUE(Solve(req, &again).ok());
+  ASSERT_EQ(again.verification().calls_size(), v.calls_size());
+  for (int i = 0; i < v.calls_size(); ++i) {
+    EXPECT_EQ(again.verification().calls(i).score(), v.calls(i).score());
+  }
+  EXPECT_EQ(again.answer(), r.answer());
+}
+
+TEST_F(ServiceTest, VerifierDownFallsBackToMajorityAndSaysSo) {
+  v1::SolveRequest req = VerifierRequest("fast", 16, "broken");
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(req, &r).ok());
+  v1::SolveRequest majority = req;
+  majority.mutable_aggregation()->mutable_majority();
+  v1::SolveResponse m;
+  ASSERT_TRUE(Solve(majority, &m).ok());
+  EXPECT_EQ(r.answer(), m.answer());
+  EXPECT_DOUBLE_EQ(r.confidence(), m.confidence());
+  ASSERT_GE(r.verification().calls_size(), 2);
+  for (const v1::VerifyCall& c : r.verification().calls()) {
+    EXPECT_EQ(c.status(), v1::CHAIN_STATUS_FAILED);
+    EXPECT_FALSE(c.has_score());
+    EXPECT_THAT(c.error(), HasSubstr("simulated backend failure"));
+  }
+  EXPECT_THAT(r.verification().fallback(), HasSubstr("failed: no call gave a score"));
+  EXPECT_THAT(r.selection_rule(), HasSubstr("verifier failed: no call gave a score"));
+  EXPECT_THAT(r.selection_rule(), HasSubstr("; majority"));
+  EXPECT_EQ(r.ledger().verify_calls(), static_cast<uint32_t>(r.verification().calls_size()));
+  EXPECT_THAT(MetricsPage(*server_), HasSubstr("ptc_verifier_fallbacks_total 1"));
+}
+
+TEST_F(ServiceTest, VerifierIsSkippedForOneCandidate) {
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(VerifierRequest("fast", 1, "sim"), &r).ok());
+  EXPECT_EQ(r.verification().skipped(), "one candidate");
+  EXPECT_EQ(r.verification().calls_size(), 0);
+  EXPECT_TRUE(r.verification().fallback().empty());
+  EXPECT_EQ(r.answer(), r.chains(0).answer());
+  EXPECT_EQ(r.ledger().verify_calls(), 0u);
+}
+
+TEST_F(ServiceTest, VerifierAfterEveryChainFailedIsSkipped) {
+  v1::SolveResponse r;
+  grpc::Status s = Solve(VerifierRequest("broken", 4, "sim"), &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("quorum not met"));
+}
+
+TEST_F(ServiceTest, VerifierCallsAreReservedOnlyAsFarAsTheBudgetGoes) {
+  // What the chains reserve alone (majority), and with four verifier calls.
+  v1::SolveRequest req = VerifierRequest("fast", 8, "fast");
+  req.mutable_sampling(0)->set_max_tokens(1000);
+  v1::SolveRequest majority = req;
+  majority.mutable_aggregation()->mutable_majority();
+  v1::SolveResponse r;
+  ASSERT_TRUE(Solve(majority, &r).ok());
+  const double chains = r.ledger().reserved_cost_usd();
+  ASSERT_TRUE(Solve(req, &r).ok());
+  ASSERT_EQ(r.verification().calls_reserved(), 4u);
+  const double per_call = (r.ledger().reserved_cost_usd() - chains) / 4;
+  ASSERT_GT(per_call, 0);
+
+  // Room for one call: the top candidate by votes is graded, the others take its score.
+  req.mutable_limits()->set_max_cost_usd(chains + 1.5 * per_call);
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.ledger().chains_launched(), 8u);
+  EXPECT_EQ(r.verification().calls_reserved(), 1u);
+  ASSERT_EQ(r.verification().calls_size(), 1);
+  EXPECT_TRUE(r.verification().fallback().empty());
+  EXPECT_THAT(r.selection_rule(), HasSubstr("the others took the mean score"));
+  EXPECT_LE(r.ledger().cost_usd(), r.ledger().reserved_cost_usd());
+
+  // No room: the chains run, verification is skipped and selection is majority, saying why.
+  req.mutable_limits()->set_max_cost_usd(chains + 0.5 * per_call);
+  ASSERT_TRUE(Solve(req, &r).ok());
+  EXPECT_EQ(r.ledger().chains_launched(), 8u);
+  EXPECT_EQ(r.verification().calls_reserved(), 0u);
+  EXPECT_EQ(r.verification().calls_size(), 0);
+  EXPECT_THAT(r.verification().skipped(), HasSubstr("no room for a verifier call"));
+  EXPECT_THAT(r.verification().fallback(), HasSubstr("skipped: no room for a verifier call"));
+  EXPECT_THAT(r.selection_rule(), HasSubstr("verifier skipped: no room"));
+  EXPECT_EQ(r.ledger().verify_calls(), 0u);
+}
+
+TEST_F(ServiceTest, ExpiredDeadlineCancelsTheVerifierCalls) {
+  // Chains finish in milliseconds; the verifier would take minutes.
+  v1::SolveResponse r;
+  grpc::Status s = Solve(VerifierRequest("fast", 8, "slow"), &r, /*deadline_ms=*/1500);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_TRUE(server_->service().WaitForIdle(absl::Seconds(30)));
+}
+
+TEST_F(ServiceTest, ClientCancelDuringVerificationFinishesTheRun) {
+  grpc::ClientContext ctx;
+  auto reader = stub_->SolveStream(&ctx, VerifierRequest("fast", 8, "slow"));
+  v1::SolveEvent e;
+  int finished = 0;
+  // The last chain's finished and tally events are sent from the handler that starts the
+  // verifier calls.
+  while (finished < 8 && reader->Read(&e)) finished += e.has_chain_finished() ? 1 : 0;
+  ASSERT_EQ(finished, 8);
+  ASSERT_TRUE(reader->Read(&e));
+  ASSERT_TRUE(e.has_tally());
+  ctx.TryCancel();
+  while (reader->Read(&e)) {
+    EXPECT_FALSE(e.has_final());
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  ASSERT_TRUE(server_->service().WaitForIdle(absl::Seconds(30)));
+  EXPECT_THAT(MetricsPage(*server_),
+              HasSubstr("ptc_verify_calls_total{backend=\"slow\",status=\"cancelled\"}"));
+}
+
+TEST_F(ServiceTest, VerifierFieldsAreValidated) {
+  const std::vector<BadRequest> cases = {
+      {"unknown verifier backend",
+       [](auto* r) { r->mutable_aggregation()->mutable_verifier()->set_backend("judge-9"); },
+       "aggregation.verifier.backend"},
+      {"verifier max_tokens",
+       [](auto* r) { r->mutable_aggregation()->mutable_verifier()->set_max_tokens(1 << 20); },
+       "aggregation.verifier.max_tokens"},
+      {"verifier max_candidates",
+       [](auto* r) { r->mutable_aggregation()->mutable_verifier()->set_max_candidates(33); },
+       "aggregation.verifier.max_candidates"},
+      {"verifier vote_exponent",
+       [](auto* r) { r->mutable_aggregation()->mutable_verifier()->set_vote_exponent(9); },
+       "aggregation.verifier.vote_exponent"},
+  };
+  for (const BadRequest& c : cases) {
+    SCOPED_TRACE(c.name);
+    v1::SolveRequest req = VerifierRequest("fast", 4, "");
+    c.mutate(&req);
+    v1::SolveResponse r;
+    grpc::Status s = Solve(req, &r);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << s.error_message();
+    EXPECT_THAT(s.error_message(), HasSubstr(std::string(c.field) + ":"));
+  }
 }
 
 }  // namespace
