@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "aggregators/extract/extractor_cache.h"
 #include "aggregators/usc/usc_prompt.h"
 #include "aggregators/verifier/verify_prompt.h"
 #include "common/status_macros.h"
@@ -198,7 +199,7 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     return Invalid("answer_format.regex.pattern",
                    absl::StrCat("above the limit of ", limits.max_pattern_bytes(), " bytes"));
   }
-  ASSIGN_OR_RETURN(plan.extractor, AnswerExtractor::Create(r.answer_format()));
+  ASSIGN_OR_RETURN(plan.extractor, SharedAnswerExtractor(r.answer_format()));
   if (!r.reference_answer().empty()) {
     auto ref = plan.extractor->NormalizeReference(r.reference_answer());
     if (!ref.ok()) return Invalid("reference_answer", ref.status().message());

@@ -55,7 +55,7 @@ struct RequestPlan {
   uint32_t min_ok_chains = 1;        // the quorum (limits.min_ok_chains, at least 1)
   double reserved_usd = 0;
   uint64_t reserved_tokens = 0;
-  std::unique_ptr<AnswerExtractor> extractor;
+  std::shared_ptr<const AnswerExtractor> extractor;  // shared between requests of one format
   std::unique_ptr<Aggregator> aggregator;
   std::unique_ptr<StopRule> stop_rule;
   uint32_t first_wave = 0;  // chains launched at once at the start; 0 = all
