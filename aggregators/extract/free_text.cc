@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "aggregators/extract/answer_line.h"
 #include "aggregators/extract/re2_util.h"
 #include "aggregators/extract/text_util.h"
 #include "re2/re2.h"
@@ -90,27 +91,8 @@ class FreeTextExtractor final : public AnswerExtractor {
       : marker_(std::move(marker)), min_overlap_(min_overlap) {}
 
   ExtractedAnswer Extract(std::string_view text) const override {
-    const size_t after_marker = EndOfLastMarker(text);
-    if (after_marker != kNpos) {
-      size_t begin = after_marker;
-      while (begin <= text.size()) {
-        size_t end = text.find('\n', begin);
-        if (end == kNpos) end = text.size();
-        std::string value = NormalizeAnswerWords(text.substr(begin, end - begin));
-        if (!value.empty()) return {true, std::move(value)};
-        begin = end + 1;
-      }
-      return {};
-    }
-    size_t end = text.size();
-    while (true) {
-      const size_t nl = end == 0 ? kNpos : text.rfind('\n', end - 1);
-      const size_t begin = nl == kNpos ? 0 : nl + 1;
-      std::string value = NormalizeAnswerWords(text.substr(begin, end - begin));
-      if (!value.empty()) return {true, std::move(value)};
-      if (nl == kNpos) return {};
-      end = nl;
-    }
+    return ExtractAnswerLine(text, *marker_,
+                             [](std::string_view line) { return NormalizeAnswerWords(line); });
   }
 
   absl::StatusOr<std::string> NormalizeReference(std::string_view reference) const override {
@@ -132,18 +114,6 @@ class FreeTextExtractor final : public AnswerExtractor {
   }
 
  private:
-  size_t EndOfLastMarker(std::string_view text) const {
-    const re2::StringPiece input(text.data(), text.size());
-    re2::StringPiece m;
-    size_t pos = 0;
-    size_t last_end = kNpos;
-    while (pos < input.size() && marker_->Match(input, pos, input.size(), RE2::UNANCHORED, &m, 1)) {
-      last_end = static_cast<size_t>(m.data() - input.data()) + m.size();
-      pos = last_end;
-    }
-    return last_end;
-  }
-
   const std::unique_ptr<RE2> marker_;
   const double min_overlap_;
 };
