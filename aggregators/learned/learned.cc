@@ -15,25 +15,6 @@ namespace {
 
 constexpr char kMajorityRule[] = "majority (most votes; ties to the earliest chain in the plan)";
 
-absl::StatusOr<VerifySettings> VerifierSettings(const v1::VerifierVote& config) {
-  VerifySettings s;
-  s.backend = config.backend();
-  s.model = config.model();
-  s.max_candidates =
-      config.max_candidates() == 0 ? kDefaultVerifyCandidates : config.max_candidates();
-  if (s.max_candidates > kMaxVerifyCandidates) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "aggregation.learned.verifier.max_candidates: must be at most ", kMaxVerifyCandidates));
-  }
-  s.max_tokens = config.max_tokens();
-  s.evidence_bytes = config.evidence_bytes() == 0 ? kDefaultEvidenceBytes : config.evidence_bytes();
-  if (s.evidence_bytes > kMaxEvidenceBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "aggregation.learned.verifier.evidence_bytes: must be at most ", kMaxEvidenceBytes));
-  }
-  return s;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Aggregator>> LearnedAggregator::Create(
@@ -54,7 +35,7 @@ absl::StatusOr<std::unique_ptr<Aggregator>> LearnedAggregator::Create(
   }
   std::optional<VerifySettings> verify;
   if (config.has_verifier()) {
-    auto s = VerifierSettings(config.verifier());
+    auto s = VerifySettingsFromConfig(config.verifier(), "aggregation.learned.verifier");
     if (!s.ok()) return s.status();
     verify = *std::move(s);
   }

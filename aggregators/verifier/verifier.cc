@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "aggregators/majority/majority.h"
+#include "common/status_macros.h"
 
 namespace ptc {
 namespace {
@@ -28,23 +29,29 @@ struct Scored {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Aggregator>> VerifierAggregator::Create(
-    const v1::VerifierVote& config) {
+absl::StatusOr<VerifySettings> VerifySettingsFromConfig(const v1::VerifierVote& config,
+                                                        absl::string_view field) {
   VerifySettings s;
   s.backend = config.backend();
   s.model = config.model();
   s.max_candidates =
       config.max_candidates() == 0 ? kDefaultVerifyCandidates : config.max_candidates();
   if (s.max_candidates > kMaxVerifyCandidates) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "aggregation.verifier.max_candidates: must be at most ", kMaxVerifyCandidates));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".max_candidates: must be at most ", kMaxVerifyCandidates));
   }
   s.max_tokens = config.max_tokens();
   s.evidence_bytes = config.evidence_bytes() == 0 ? kDefaultEvidenceBytes : config.evidence_bytes();
   if (s.evidence_bytes > kMaxEvidenceBytes) {
     return absl::InvalidArgumentError(
-        absl::StrCat("aggregation.verifier.evidence_bytes: must be at most ", kMaxEvidenceBytes));
+        absl::StrCat(field, ".evidence_bytes: must be at most ", kMaxEvidenceBytes));
   }
+  return s;
+}
+
+absl::StatusOr<std::unique_ptr<Aggregator>> VerifierAggregator::Create(
+    const v1::VerifierVote& config) {
+  ASSIGN_OR_RETURN(VerifySettings s, VerifySettingsFromConfig(config, "aggregation.verifier"));
   const double alpha = config.has_vote_exponent() ? config.vote_exponent() : 1.0;
   if (!(alpha >= 0 && alpha <= kMaxVoteExponent)) {  // also rejects NaN
     return absl::InvalidArgumentError(absl::StrCat(

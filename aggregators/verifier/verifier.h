@@ -40,6 +40,11 @@ inline constexpr uint32_t kDefaultEvidenceBytes = 4096;
 inline constexpr uint32_t kMaxEvidenceBytes = 65536;
 inline constexpr double kMaxVoteExponent = 8;
 
+// The verifier calls' settings from a VerifierVote message, defaults applied; errors name the field
+// under `field` (e.g. "aggregation.verifier").
+absl::StatusOr<VerifySettings> VerifySettingsFromConfig(const v1::VerifierVote& config,
+                                                        absl::string_view field);
+
 class VerifierAggregator : public Aggregator {
  public:
   // INVALID_ARGUMENT naming the field (aggregation.verifier.*) for a value out of range. The
