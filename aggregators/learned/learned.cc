@@ -11,11 +11,7 @@
 #include "aggregators/verifier/verifier.h"
 
 namespace ptc {
-namespace {
-
-constexpr char kMajorityRule[] = "majority (most votes; ties to the earliest chain in the plan)";
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<std::unique_ptr<Aggregator>> LearnedAggregator::Create(
     const v1::LearnedScorer& config) {
@@ -70,10 +66,8 @@ v1::ScorerInfo LearnedAggregator::Info() const {
 }
 
 Selection LearnedAggregator::Fallback(const SelectionInput& input, const std::string& why) const {
-  Selection s = MajorityAggregator().Select(input);
-  s.fallback = why;
-  s.rule =
-      absl::StrCat("learned scorer ", model_name_, " unavailable (", why, "); ", kMajorityRule);
+  Selection s =
+      MajorityFallback(input, absl::StrCat("learned scorer ", model_name_, " unavailable:"), why);
   s.scorer = Info();
   s.scorer->set_fallback(why);
   return s;

@@ -1,5 +1,7 @@
 #include "aggregators/majority/majority.h"
 
+#include "absl/strings/str_cat.h"
+
 namespace ptc {
 
 absl::StatusOr<std::unique_ptr<Aggregator>> MajorityAggregator::Create(const v1::MajorityVote&) {
@@ -24,6 +26,15 @@ Selection MajorityAggregator::Select(const SelectionInput& input) const {
     s.answer = s.candidates.front().answer();
     s.confidence = s.candidates.front().share();
   }
+  return s;
+}
+
+Selection MajorityFallback(const SelectionInput& input, const std::string& prefix,
+                           const std::string& why) {
+  Selection s = MajorityAggregator().Select(input);
+  s.fallback = why;
+  s.rule = absl::StrCat(prefix, " ", why,
+                        "; majority (most votes; ties to the earliest chain in the plan)");
   return s;
 }
 

@@ -4,6 +4,8 @@
 // of the parseable votes. Unparseable chains never win.
 #pragma once
 
+#include <string>
+
 #include "aggregators/aggregator.h"
 
 namespace ptc {
@@ -14,5 +16,10 @@ class MajorityAggregator : public Aggregator {
   std::string name() const override { return "majority"; }
   Selection Select(const SelectionInput& input) const override;
 };
+
+// What a strategy that could not use its own rule selects: the majority vote, with
+// `Selection.fallback` = `why` and a rule that says "`prefix` `why`; majority (...)".
+Selection MajorityFallback(const SelectionInput& input, const std::string& prefix,
+                           const std::string& why);
 
 }  // namespace ptc

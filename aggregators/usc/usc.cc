@@ -5,18 +5,7 @@
 #include "aggregators/usc/usc_prompt.h"
 
 namespace ptc {
-namespace {
-
-constexpr char kMajorityRule[] = "majority (most votes; ties to the earliest chain in the plan)";
-
-Selection MajorityFallback(const SelectionInput& input, const std::string& why) {
-  Selection s = MajorityAggregator().Select(input);
-  s.fallback = why;
-  s.rule = absl::StrCat("usc ", why, "; ", kMajorityRule);
-  return s;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 absl::StatusOr<std::unique_ptr<Aggregator>> UscAggregator::Create(
     const v1::UniversalSelfConsistency& config) {
@@ -51,10 +40,11 @@ Selection UscAggregator::Select(const SelectionInput& input) const {
     return s;
   }
   const UscOutcome* u = input.usc;
-  if (u == nullptr) return MajorityFallback(input, "not run");
-  if (!u->skipped.empty()) return MajorityFallback(input, absl::StrCat("skipped: ", u->skipped));
+  if (u == nullptr) return MajorityFallback(input, "usc", "not run");
+  if (!u->skipped.empty())
+    return MajorityFallback(input, "usc", absl::StrCat("skipped: ", u->skipped));
   if (!u->selected.has_value() || *u->selected >= u->response_chains.size()) {
-    return MajorityFallback(input,
+    return MajorityFallback(input, "usc",
                             absl::StrCat("failed: ", u->error.empty() ? "no selection" : u->error));
   }
   const uint32_t k = *u->selected;
@@ -70,8 +60,9 @@ Selection UscAggregator::Select(const SelectionInput& input) const {
     }
   }
   if (winner == nullptr) {
-    return MajorityFallback(input, absl::StrCat("failed: Response ", k + 1, " (chain ", chain,
-                                                ") has no counted answer"));
+    return MajorityFallback(
+        input, "usc",
+        absl::StrCat("failed: Response ", k + 1, " (chain ", chain, ") has no counted answer"));
   }
 
   Selection s;

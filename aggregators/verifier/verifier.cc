@@ -12,15 +12,6 @@
 namespace ptc {
 namespace {
 
-constexpr char kMajorityRule[] = "majority (most votes; ties to the earliest chain in the plan)";
-
-Selection MajorityFallback(const SelectionInput& input, const std::string& why) {
-  Selection s = MajorityAggregator().Select(input);
-  s.fallback = why;
-  s.rule = absl::StrCat("verifier ", why, "; ", kMajorityRule);
-  return s;
-}
-
 struct Scored {
   const Tally::Entry* entry;
   std::optional<double> own;  // the verifier's score, when the candidate had one
@@ -73,8 +64,9 @@ Selection VerifierAggregator::Select(const SelectionInput& input) const {
     s.rule = "verifier: one candidate, nothing to grade";
     return s;
   }
-  if (v == nullptr) return MajorityFallback(input, "not run");
-  if (!v->skipped.empty()) return MajorityFallback(input, absl::StrCat("skipped: ", v->skipped));
+  if (v == nullptr) return MajorityFallback(input, "verifier", "not run");
+  if (!v->skipped.empty())
+    return MajorityFallback(input, "verifier", absl::StrCat("skipped: ", v->skipped));
 
   double sum = 0;
   uint32_t scored = 0;
@@ -89,8 +81,9 @@ Selection VerifierAggregator::Select(const SelectionInput& input) const {
   }
   if (scored == 0) {
     return MajorityFallback(
-        input, absl::StrCat("failed: no call gave a score",
-                            first_error.empty() ? "" : absl::StrCat(" (", first_error, ")")));
+        input, "verifier",
+        absl::StrCat("failed: no call gave a score",
+                     first_error.empty() ? "" : absl::StrCat(" (", first_error, ")")));
   }
   const double fill = sum / scored;
 

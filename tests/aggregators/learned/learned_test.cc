@@ -163,7 +163,7 @@ TEST(LearnedTest, WithoutAModelItIsMajorityAndSaysWhy) {
   Selection s = a.Select(in.Get());
   EXPECT_EQ(s.answer, "A");
   EXPECT_EQ(s.fallback, "scorer model /x/test.json: not a JSON object");
-  EXPECT_NE(s.rule.find("learned scorer test unavailable (scorer model /x/test.json"),
+  EXPECT_NE(s.rule.find("learned scorer test unavailable: scorer model /x/test.json"),
             std::string::npos)
       << s.rule;
   EXPECT_NE(s.rule.find("; majority"), std::string::npos);

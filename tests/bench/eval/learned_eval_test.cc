@@ -265,7 +265,7 @@ TEST(LearnedEvalTest, ServedWithAVerifierAndWithABrokenModel) {
   v1::SolveResponse response;
   ASSERT_TRUE(stub->Solve(&ctx, request, &response).ok());
   EXPECT_FALSE(response.answer().empty());
-  EXPECT_NE(response.selection_rule().find("learned scorer broken unavailable ("),
+  EXPECT_NE(response.selection_rule().find("learned scorer broken unavailable: "),
             std::string::npos)
       << response.selection_rule();
   EXPECT_NE(response.selection_rule().find(dir + "/broken.json"), std::string::npos);
