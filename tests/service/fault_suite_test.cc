@@ -6,7 +6,8 @@
 // the sum of its chains, and the server's cost counter is the sum of every request's ledger.
 #include <malloc.h>
 #if defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (GCC ships no header for it).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 #include <atomic>
