@@ -162,24 +162,17 @@ absl::Status Gatekeeper::PlanWithinBudget(GatedCall& call, const CallInfo& info,
   absl::Status last;
   for (int attempt = 0; attempt < kPlanAttempts; ++attempt) {
     const double available = tenant.AvailableUsd(absl::Now());
-    absl::StatusOr<std::shared_ptr<Run>> run;
-    if (std::isinf(available)) {
-      run = Run::Create(request, ctx_, info.deadline);
-    } else {
-      // The tenant's remaining budget becomes the request's cost cap, so the plan shrinks to fit
-      // it (ledger.chains_dropped_for_budget says by how much).
-      if (available <= 0) return tenant.Reserve(0, 1e-12, absl::Now());  // names the budget
-      v1::SolveRequest capped = request;
-      const double asked = request.limits().max_cost_usd();
-      capped.mutable_limits()->set_max_cost_usd(asked > 0 ? std::min(asked, available) : available);
-      run = Run::Create(capped, ctx_, info.deadline);
-      if (!run.ok() && absl::IsResourceExhausted(run.status()) &&
-          !(asked > 0 && asked <= available)) {
-        return absl::ResourceExhaustedError(absl::StrFormat(
-            "tenant \"%s\": its spend budget has $%.6f left in this period, less than one chain's "
-            "worst case (%s)",
-            tenant.name(), available, run.status().message()));
-      }
+    // The tenant's remaining budget caps the plan's cost, so the plan shrinks to fit it
+    // (ledger.chains_dropped_for_budget says by how much).
+    if (available <= 0) return tenant.Reserve(0, 1e-12, absl::Now());  // names the budget
+    absl::StatusOr<std::shared_ptr<Run>> run = Run::Create(request, ctx_, info.deadline, available);
+    const double asked = request.limits().max_cost_usd();
+    if (!run.ok() && absl::IsResourceExhausted(run.status()) && !std::isinf(available) &&
+        !(asked > 0 && asked <= available)) {
+      return absl::ResourceExhaustedError(absl::StrFormat(
+          "tenant \"%s\": its spend budget has $%.6f left in this period, less than one chain's "
+          "worst case (%s)",
+          tenant.name(), available, run.status().message()));
     }
     RETURN_IF_ERROR(run.status());
     const RequestPlan& plan = (*run)->plan();

@@ -182,7 +182,8 @@ absl::StatusOr<SelectionCallPlan> PlanSelectionCalls(const CallSettings& v,
 }  // namespace
 
 absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::ServerLimits& limits,
-                                        const BackendSet& backends, const PriceTable& prices) {
+                                        const BackendSet& backends, const PriceTable& prices,
+                                        double extra_cost_cap) {
   RequestPlan plan;
   uint64_t prompt_bytes = 0;
   ASSIGN_OR_RETURN(auto messages, CheckMessages(r, limits, &prompt_bytes));
@@ -240,8 +241,9 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
   if (!(max_cost >= 0) || std::isinf(max_cost)) {
     return Invalid("limits.max_cost_usd", "must be a finite number >= 0");
   }
-  const double cost_cap = max_cost > 0 ? std::min(max_cost, limits.max_cost_usd_per_request())
-                                       : limits.max_cost_usd_per_request();
+  const double cost_cap =
+      std::min(extra_cost_cap, max_cost > 0 ? std::min(max_cost, limits.max_cost_usd_per_request())
+                                            : limits.max_cost_usd_per_request());
   const uint32_t chain_cap = r.limits().max_chains() > 0 ? std::min(r.limits().max_chains(),
                                                                     limits.max_chains_per_request())
                                                          : limits.max_chains_per_request();

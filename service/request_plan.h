@@ -7,6 +7,7 @@
 // when none does.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,8 +73,10 @@ struct RequestPlan {
   std::optional<SelectionCallPlan> usc;
 };
 
-absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& request,
-                                        const v1::ServerLimits& limits, const BackendSet& backends,
-                                        const PriceTable& prices);
+// `extra_cost_cap` (USD) lowers the cost cap further, e.g. to what a tenant's budget has left;
+// +inf = none.
+absl::StatusOr<RequestPlan> PlanRequest(
+    const v1::SolveRequest& request, const v1::ServerLimits& limits, const BackendSet& backends,
+    const PriceTable& prices, double extra_cost_cap = std::numeric_limits<double>::infinity());
 
 }  // namespace ptc

@@ -55,8 +55,10 @@ class Run::Observer : public ChainObserver {
 };
 
 absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request, RunContext& ctx,
-                                                 Clock::time_point deadline) {
-  ASSIGN_OR_RETURN(RequestPlan plan, PlanRequest(request, ctx.limits, ctx.backends, ctx.prices));
+                                                 Clock::time_point deadline,
+                                                 double extra_cost_cap) {
+  ASSIGN_OR_RETURN(RequestPlan plan,
+                   PlanRequest(request, ctx.limits, ctx.backends, ctx.prices, extra_cost_cap));
   for (PlannedChain& c : plan.chains) c.spec.deadline = deadline;
   if (plan.verify) plan.verify->spec.deadline = deadline;
   if (plan.usc) plan.usc->spec.deadline = deadline;

@@ -61,9 +61,11 @@ class Run : public std::enable_shared_from_this<Run> {
 
   // Validates and plans the request (see request_plan.h); nothing is launched yet. `deadline` (the
   // call's) reaches every chain: backends neither retry nor wait upstream past it.
+  // `extra_cost_cap`: see PlanRequest.
   static absl::StatusOr<std::shared_ptr<Run>> Create(
       const v1::SolveRequest& request, RunContext& ctx,
-      Clock::time_point deadline = Clock::time_point::max());
+      Clock::time_point deadline = Clock::time_point::max(),
+      double extra_cost_cap = std::numeric_limits<double>::infinity());
 
   // Launches the chains. Call once. `events` may be empty.
   void Start(EventSink events, DoneCallback done);
