@@ -47,15 +47,7 @@ class AccessTest : public ::testing::Test {
     question_ = (*questions)[0];
   }
 
-  void StartServer() {
-    v1::ServerConfig c = WithDefaults(config_);
-    ASSERT_TRUE(ValidateServerConfig(c).ok()) << ValidateServerConfig(c);
-    auto s = Server::Start(c);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    stub_ = v1::Orchestrator::NewStub(
-        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
-  }
+  void StartServer() { testing_util::StartServer(config_, &server_, &stub_); }
 
   void TearDown() override {
     if (!server_) return;

@@ -33,13 +33,7 @@ class DrainTest : public ::testing::Test {
     AddSim(&c, "medium", 0.2);
     AddSim(&c, "slow", 500);  // never finishes within a test
     c.mutable_admission()->set_max_chains_in_flight(8);
-    c = WithDefaults(c);
-    ASSERT_TRUE(ValidateServerConfig(c).ok()) << ValidateServerConfig(c);
-    auto s = Server::Start(c);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    stub_ = v1::Orchestrator::NewStub(
-        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    ASSERT_NO_FATAL_FAILURE(testing_util::StartServer(c, &server_, &stub_));
     auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
     ASSERT_TRUE(questions.ok()) << questions.status();
     question_ = (*questions)[0];

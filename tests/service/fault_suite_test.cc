@@ -161,13 +161,7 @@ class FaultSuiteTest : public ::testing::Test {
     p->set_backend("faulty");
     p->set_input_usd_per_mtok(3);
     p->set_output_usd_per_mtok(15);
-    c = WithDefaults(c);
-    ASSERT_TRUE(ValidateServerConfig(c).ok()) << ValidateServerConfig(c);
-    auto s = Server::Start(c);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    stub_ = v1::Orchestrator::NewStub(
-        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    ASSERT_NO_FATAL_FAILURE(testing_util::StartServer(c, &server_, &stub_));
   }
 
   void TearDown() override {

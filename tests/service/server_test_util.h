@@ -11,9 +11,13 @@
 
 #include "absl/synchronization/notification.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
 #include "ptc/v1/backends/sim.pb.h"
 #include "ptc/v1/config.pb.h"
 #include "ptc/v1/orchestrator.grpc.pb.h"
+#include "service/config.h"
+#include "service/server.h"
 
 namespace ptc::testing_util {
 
@@ -32,6 +36,20 @@ inline void AddSim(v1::ServerConfig* c, const std::string& name, double ttft,
   p->set_backend(name);
   p->set_input_usd_per_mtok(3);
   p->set_output_usd_per_mtok(15);
+}
+
+// Applies the defaults to `config`, validates it, starts the server and a plaintext stub on it;
+// a failure fails the calling test (check with ASSERT_NO_FATAL_FAILURE or *server being null).
+inline void StartServer(v1::ServerConfig config, std::unique_ptr<Server>* server,
+                        std::unique_ptr<v1::Orchestrator::Stub>* stub) {
+  config = WithDefaults(std::move(config));
+  const absl::Status valid = ValidateServerConfig(config);
+  ASSERT_TRUE(valid.ok()) << valid;
+  auto s = Server::Start(config);
+  ASSERT_TRUE(s.ok()) << s.status();
+  *server = *std::move(s);
+  *stub = v1::Orchestrator::NewStub(
+      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
 }
 
 // One Solve in flight on the callback API.

@@ -39,13 +39,7 @@ class ServiceTest : public ::testing::Test {
     AddSim(&c, "broken", 0.001, 1.0);  // every chain fails
     c.mutable_limits()->set_max_chains_per_request(128);
     c.mutable_limits()->set_max_prompt_bytes(4096);
-    c = WithDefaults(c);
-    ASSERT_TRUE(ValidateServerConfig(c).ok()) << ValidateServerConfig(c);
-    auto s = Server::Start(c);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    stub_ = v1::Orchestrator::NewStub(
-        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    ASSERT_NO_FATAL_FAILURE(testing_util::StartServer(c, &server_, &stub_));
     auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
     ASSERT_TRUE(questions.ok()) << questions.status();
     question_ = (*questions)[0];

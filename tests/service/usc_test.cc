@@ -43,13 +43,7 @@ class UscServiceTest : public ::testing::Test {
     AddSim(&c, "fast", 0.001);
     AddSim(&c, "slow", 500);  // never finishes within a test
     AddSim(&c, "broken", 0.001, 1.0);
-    c = WithDefaults(c);
-    ASSERT_TRUE(ValidateServerConfig(c).ok()) << ValidateServerConfig(c);
-    auto s = Server::Start(c);
-    ASSERT_TRUE(s.ok()) << s.status();
-    server_ = *std::move(s);
-    stub_ = v1::Orchestrator::NewStub(
-        grpc::CreateChannel(server_->address(), grpc::InsecureChannelCredentials()));
+    ASSERT_NO_FATAL_FAILURE(testing_util::StartServer(c, &server_, &stub_));
   }
 
   void TearDown() override {
