@@ -117,6 +117,121 @@ std::string IdOr(const nlohmann::json& j, int line) {
   return id.empty() ? absl::StrCat("line-", line) : id;
 }
 
+using ConstraintKind = InstructionConstraint::Kind;
+
+struct ConstraintKey {
+  const char* name;
+  ConstraintKind kind;
+};
+constexpr ConstraintKey kConstraintKeys[] = {
+    {"lowercase", ConstraintKind::kLowercase},
+    {"max_words", ConstraintKind::kMaxWords},
+    {"min_words", ConstraintKind::kMinWords},
+    {"end_with", ConstraintKind::kEndWith},
+    {"start_with", ConstraintKind::kStartWith},
+    {"no_commas", ConstraintKind::kNoCommas},
+    {"include_keyword", ConstraintKind::kIncludeKeyword},
+};
+
+// The largest word count a constraint may name.
+constexpr int64_t kMaxConstraintWords = 100000;
+
+// One constraint object: exactly one known key (see the header).
+absl::StatusOr<InstructionConstraint> ReadConstraint(const nlohmann::json& j,
+                                                     const std::string& field,
+                                                     const std::string& path, int line) {
+  if (!j.is_object() || j.size() != 1) {
+    return LineError(path, line,
+                     absl::StrCat("field \"", field,
+                                  "\" must be an object with one key (lowercase, max_words, "
+                                  "min_words, end_with, start_with, no_commas, include_keyword)"));
+  }
+  const std::string& key = j.begin().key();
+  const nlohmann::json& value = j.begin().value();
+  const std::string name = absl::StrCat(field, ".", key);
+  for (const ConstraintKey& k : kConstraintKeys) {
+    if (key != k.name) continue;
+    InstructionConstraint c;
+    c.kind = k.kind;
+    switch (k.kind) {
+      case ConstraintKind::kLowercase:
+      case ConstraintKind::kNoCommas:
+        if (!value.is_boolean() || !value.get<bool>()) {
+          return LineError(path, line, absl::StrCat("field \"", name, "\" must be true"));
+        }
+        break;
+      case ConstraintKind::kMaxWords:
+      case ConstraintKind::kMinWords:
+        if (!value.is_number_integer() || value.get<int64_t>() < 1 ||
+            value.get<int64_t>() > kMaxConstraintWords) {
+          return LineError(path, line,
+                           absl::StrCat("field \"", name, "\" must be an integer from 1 to ",
+                                        kMaxConstraintWords));
+        }
+        c.count = static_cast<uint32_t>(value.get<int64_t>());
+        break;
+      case ConstraintKind::kEndWith:
+      case ConstraintKind::kStartWith:
+      case ConstraintKind::kIncludeKeyword: {
+        const bool ok = value.is_string() &&
+                        !absl::StripAsciiWhitespace(value.get_ref<const std::string&>()).empty() &&
+                        value.get_ref<const std::string&>().size() <= kMaxConstraintTextBytes;
+        if (!ok) {
+          return LineError(
+              path, line,
+              absl::StrCat("field \"", name, "\" must be a non-blank string of at most ",
+                           kMaxConstraintTextBytes, " bytes"));
+        }
+        c.text = value.get<std::string>();
+        break;
+      }
+    }
+    return c;
+  }
+  return LineError(path, line, absl::StrCat("field \"", field, "\" has unknown key \"", key, "\""));
+}
+
+// An instruction record (see the header).
+absl::Status ReadInstruction(const nlohmann::json& j, const std::string& path, int line,
+                             McqQuestion& q) {
+  q.kind = McqQuestion::Kind::kInstruction;
+  ASSIGN_OR_RETURN(q.question, RequiredString(j, "instruction", path, line));
+  auto constraints = j.find("constraints");
+  if (constraints == j.end() || !constraints->is_array() || constraints->empty() ||
+      constraints->size() > kMaxInstructionConstraints) {
+    return LineError(path, line,
+                     absl::StrCat("field \"constraints\" must be an array of 1 to ",
+                                  kMaxInstructionConstraints, " constraints"));
+  }
+  for (size_t i = 0; i < constraints->size(); ++i) {
+    ASSIGN_OR_RETURN(
+        InstructionConstraint c,
+        ReadConstraint((*constraints)[i], absl::StrCat("constraints[", i, "]"), path, line));
+    q.constraints.push_back(std::move(c));
+  }
+  for (const char* key : {"question", "correct_answer", "incorrect_answers", "choices", "answer"}) {
+    if (j.contains(key)) {
+      return LineError(path, line,
+                       absl::StrCat("field \"", key, "\" is not allowed in an instruction record"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The record's "kind": "question" (the default) or "instruction".
+absl::StatusOr<McqQuestion::Kind> ReadKind(const nlohmann::json& j, const std::string& path,
+                                           int line) {
+  auto kind = j.find("kind");
+  if (kind == j.end()) return McqQuestion::Kind::kQuestion;
+  if (kind->is_string() && kind->get_ref<const std::string&>() == "question") {
+    return McqQuestion::Kind::kQuestion;
+  }
+  if (kind->is_string() && kind->get_ref<const std::string&>() == "instruction") {
+    return McqQuestion::Kind::kInstruction;
+  }
+  return LineError(path, line, "field \"kind\" must be \"question\" or \"instruction\"");
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<McqQuestion>> LoadMcqJsonl(const std::string& path) {
@@ -125,6 +240,13 @@ absl::StatusOr<std::vector<McqQuestion>> LoadMcqJsonl(const std::string& path) {
   absl::Status s = ForEachJsonLine(path, [&](const nlohmann::json& j, int line) -> absl::Status {
     McqQuestion q;
     q.id = IdOr(j, line);
+    ASSIGN_OR_RETURN(const McqQuestion::Kind kind, ReadKind(j, path, line));
+    if (kind == McqQuestion::Kind::kInstruction) {
+      RETURN_IF_ERROR(ReadInstruction(j, path, line, q));
+      RETURN_IF_ERROR(CheckUniqueId(ids, q, path, line));
+      out.push_back(std::move(q));
+      return absl::OkStatus();
+    }
     auto question = RequiredString(j, "question", path, line);
     if (!question.ok()) return question.status();
     q.question = *question;
@@ -265,7 +387,7 @@ absl::StatusOr<std::vector<McqQuestion>> LoadDataset(const std::string& path,
     if (raw.find_first_not_of(" \t\r") == std::string::npos) continue;
     nlohmann::json j = nlohmann::json::parse(raw, nullptr, /*allow_exceptions=*/false);
     if (j.is_object() && !j.contains("incorrect_answers") && !j.contains("choices") &&
-        j.contains("answer")) {
+        !j.contains("kind") && j.contains("answer")) {
       return LoadNumericJsonl(path);
     }
     break;
@@ -278,6 +400,38 @@ absl::Status WriteMcqJsonl(const std::vector<McqQuestion>& questions, const std:
   if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
   for (const McqQuestion& q : questions) {
     if (q.numeric) continue;
+    if (q.instruction()) {
+      nlohmann::json constraints = nlohmann::json::array();
+      for (const InstructionConstraint& c : q.constraints) {
+        const char* key = "lowercase";
+        for (const ConstraintKey& k : kConstraintKeys) {
+          if (k.kind == c.kind) key = k.name;
+        }
+        nlohmann::json value;
+        switch (c.kind) {
+          case ConstraintKind::kLowercase:
+          case ConstraintKind::kNoCommas:
+            value = true;
+            break;
+          case ConstraintKind::kMaxWords:
+          case ConstraintKind::kMinWords:
+            value = c.count;
+            break;
+          case ConstraintKind::kEndWith:
+          case ConstraintKind::kStartWith:
+          case ConstraintKind::kIncludeKeyword:
+            value = c.text;
+            break;
+        }
+        constraints.push_back(nlohmann::json{{key, value}});
+      }
+      nlohmann::json j = {{"id", q.id},
+                          {"kind", "instruction"},
+                          {"instruction", q.question},
+                          {"constraints", constraints}};
+      out << j.dump() << "\n";
+      continue;
+    }
     nlohmann::json j = {{"id", q.id},
                         {"question", q.question},
                         {"correct_answer", q.correct_answer},
@@ -319,8 +473,157 @@ absl::Status ValidatePromptTemplate(const std::string& tmpl, bool numeric) {
   return absl::OkStatus();
 }
 
+namespace {
+
+bool IsSpace(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+// `s` trimmed, whitespace runs collapsed to one space, ASCII lower-cased.
+std::string FoldForCompare(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (IsSpace(c)) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out.push_back(' ');
+    space = false;
+    out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// Whether the code point is an upper-case letter of the scripts the lowercase check knows.
+bool IsUpperCodePoint(uint32_t cp) {
+  if (cp >= 'A' && cp <= 'Z') return true;
+  if (cp >= 0xC0 && cp <= 0xDE) return cp != 0xD7;  // Latin-1, except the multiplication sign
+  if (cp >= 0x100 && cp <= 0x137) return cp % 2 == 0;
+  if (cp >= 0x139 && cp <= 0x148) return cp % 2 == 1;
+  if (cp >= 0x14A && cp <= 0x177) return cp % 2 == 0;
+  if (cp == 0x178 || cp == 0x179 || cp == 0x17B || cp == 0x17D) return true;
+  if (cp == 0x386 || (cp >= 0x388 && cp <= 0x38F)) return cp != 0x38B && cp != 0x38D;
+  if (cp >= 0x391 && cp <= 0x3AB) return cp != 0x3A2;  // Greek capitals
+  if (cp >= 0x400 && cp <= 0x42F) return true;         // Cyrillic capitals
+  return false;
+}
+
+bool HasUpperCase(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c >= 'A' && c <= 'Z') return true;
+      ++i;
+      continue;
+    }
+    // Decode a two-byte sequence (the scripts above); skip anything else byte by byte.
+    if ((c & 0xE0) == 0xC0 && i + 1 < text.size() &&
+        (static_cast<unsigned char>(text[i + 1]) & 0xC0) == 0x80) {
+      const uint32_t cp = ((c & 0x1Fu) << 6) | (static_cast<unsigned char>(text[i + 1]) & 0x3Fu);
+      if (IsUpperCodePoint(cp)) return true;
+      i += 2;
+      continue;
+    }
+    ++i;
+  }
+  return false;
+}
+
+bool IsWordByte(char c) {
+  const unsigned char u = static_cast<unsigned char>(c);
+  return u >= 0x80 || absl::ascii_isalnum(u) || c == '_';
+}
+
+bool ContainsWholeWord(std::string_view text, std::string_view keyword) {
+  const std::string hay = FoldForCompare(text);
+  const std::string needle = FoldForCompare(keyword);
+  if (needle.empty()) return false;
+  for (size_t at = hay.find(needle); at != std::string::npos; at = hay.find(needle, at + 1)) {
+    const size_t end = at + needle.size();
+    if ((at == 0 || !IsWordByte(hay[at - 1])) && (end == hay.size() || !IsWordByte(hay[end]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+size_t CountWords(std::string_view text) {
+  size_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    if (IsSpace(c)) {
+      in_word = false;
+    } else if (!in_word) {
+      in_word = true;
+      ++words;
+    }
+  }
+  return words;
+}
+
+bool SatisfiesConstraint(const InstructionConstraint& c, std::string_view text) {
+  switch (c.kind) {
+    case ConstraintKind::kLowercase:
+      return !HasUpperCase(text);
+    case ConstraintKind::kMaxWords:
+      return CountWords(text) <= c.count;
+    case ConstraintKind::kMinWords:
+      return CountWords(text) >= c.count;
+    case ConstraintKind::kEndWith: {
+      const std::string t = FoldForCompare(text), phrase = FoldForCompare(c.text);
+      return !phrase.empty() && absl::EndsWith(t, phrase);
+    }
+    case ConstraintKind::kStartWith: {
+      const std::string t = FoldForCompare(text), phrase = FoldForCompare(c.text);
+      return !phrase.empty() && absl::StartsWith(t, phrase);
+    }
+    case ConstraintKind::kNoCommas:
+      return text.find(',') == std::string_view::npos &&
+             text.find("\xEF\xBC\x8C") == std::string_view::npos;
+    case ConstraintKind::kIncludeKeyword:
+      return ContainsWholeWord(text, c.text);
+  }
+  return false;
+}
+
+std::string DescribeConstraint(const InstructionConstraint& c) {
+  switch (c.kind) {
+    case ConstraintKind::kLowercase:
+      return "Write only in lowercase letters.";
+    case ConstraintKind::kMaxWords:
+      return absl::StrCat("Use at most ", c.count, c.count == 1 ? " word." : " words.");
+    case ConstraintKind::kMinWords:
+      return absl::StrCat("Use at least ", c.count, c.count == 1 ? " word." : " words.");
+    case ConstraintKind::kEndWith:
+      return absl::StrCat("End your response with the exact phrase \"", c.text, "\"");
+    case ConstraintKind::kStartWith:
+      return absl::StrCat("Start your response with the exact phrase \"", c.text, "\"");
+    case ConstraintKind::kNoCommas:
+      return "Do not use any commas.";
+    case ConstraintKind::kIncludeKeyword:
+      return absl::StrCat("Include the word \"", c.text, "\"");
+  }
+  return "";
+}
+
+std::string FormatInstructionPrompt(const McqQuestion& q) {
+  std::string text = q.question;
+  for (size_t i = 0; i < q.constraints.size(); ++i) {
+    absl::StrAppend(&text, i == 0 ? "\n\n" : "\n", DescribeConstraint(q.constraints[i]));
+  }
+  return text;
+}
+
 McqPrompt FormatMcqPrompt(const McqQuestion& q, uint64_t shuffle_seed, const std::string& tmpl) {
   McqPrompt p;
+  if (q.instruction()) {
+    p.correct_letter = 0;
+    p.text = FormatInstructionPrompt(q);
+    return p;
+  }
   if (q.numeric) {
     p.correct_letter = 0;
     p.text =

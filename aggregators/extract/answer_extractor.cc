@@ -1,5 +1,6 @@
 #include "aggregators/extract/answer_extractor.h"
 
+#include "aggregators/extract/constraints.h"
 #include "aggregators/extract/exact_text.h"
 #include "aggregators/extract/free_text.h"
 #include "aggregators/extract/multiple_choice.h"
@@ -21,6 +22,8 @@ absl::StatusOr<std::unique_ptr<AnswerExtractor>> AnswerExtractor::Create(
       return extract_internal::CreateRegexExtractor(format.regex());
     case v1::AnswerFormat::kFreeText:
       return extract_internal::CreateFreeTextExtractor(format.free_text());
+    case v1::AnswerFormat::kConstraints:
+      return extract_internal::CreateConstraintsExtractor(format.constraints());
     case v1::AnswerFormat::KIND_NOT_SET:
       break;
   }

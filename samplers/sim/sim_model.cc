@@ -141,7 +141,219 @@ std::string UserText(const std::vector<ChatMessage>& messages) {
   return all;
 }
 
+using ConstraintKind = InstructionConstraint::Kind;
+
+// `n` words of the chain-of-thought sentences, continuing across sentences in a seeded order;
+// words that hold the keyword of one of `banned` (include_keyword constraints) are skipped.
+std::vector<std::string> SentenceWords(size_t n, std::mt19937_64& rng,
+                                       const std::vector<InstructionConstraint>& banned) {
+  std::vector<std::string> out;
+  std::string_view sentence;
+  size_t pos = 0;
+  for (size_t guard = 0; out.size() < n && guard < 64 * n + 64; ++guard) {
+    if (pos >= sentence.size()) {
+      sentence = kSentences[rng() % std::size(kSentences)];
+      pos = 0;
+    }
+    size_t end = sentence.find(' ', pos);
+    if (end == std::string_view::npos) end = sentence.size();
+    std::string word(sentence.substr(pos, end - pos));
+    pos = end + 1;
+    bool skip = false;
+    for (const InstructionConstraint& b : banned) skip = skip || SatisfiesConstraint(b, word);
+    if (!skip) out.push_back(std::move(word));
+  }
+  return out;
+}
+
+std::string JoinWords(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) {
+    if (w.empty()) continue;
+    if (!out.empty()) out.push_back(' ');
+    out += w;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitWords(std::string_view text) {
+  std::vector<std::string> out;
+  for (absl::string_view w : absl::StrSplit(absl::string_view(text.data(), text.size()),
+                                            absl::ByAnyChar(" \t\r\n\f\v"), absl::SkipEmpty())) {
+    out.emplace_back(w);
+  }
+  return out;
+}
+
+// The first `n` words of `text`, joined by single spaces.
+std::string FirstWords(std::string_view text, size_t n) {
+  std::vector<std::string> words = SplitWords(text);
+  if (words.size() > n) words.resize(n);
+  return JoinWords(words);
+}
+
+// 1 - exp(-B / thinking_scale); 0 without thinking.
+double ThinkingEffect(const v1::SimBackendConfig& c, uint32_t budget) {
+  return budget == 0 ? 0 : 1 - std::exp(-static_cast<double>(budget) / c.thinking_scale());
+}
+
 }  // namespace
+
+double ThinkingAccuracy(const v1::SimBackendConfig& config, double p, uint32_t thinking_budget) {
+  if (thinking_budget == 0) return p;
+  return p + (1 - p) * config.thinking_gain() * ThinkingEffect(config, thinking_budget);
+}
+
+double ThinkingCompliance(const v1::SimBackendConfig& config, double p, uint32_t thinking_budget) {
+  if (thinking_budget == 0) return p;
+  return p * (1 - config.thinking_harm() * ThinkingEffect(config, thinking_budget));
+}
+
+std::string InstructionResponse(const std::vector<InstructionConstraint>& constraints,
+                                const std::vector<bool>& comply, std::mt19937_64& rng) {
+  const InstructionConstraint* start = nullptr;
+  const InstructionConstraint* end = nullptr;
+  bool start_ok = false, end_ok = false;
+  std::optional<bool> lower, no_commas;  // set when constrained: whether the response complies
+  std::vector<InstructionConstraint> banned;
+  std::vector<std::string> keyword_words;
+  uint64_t lo = 1, hi = UINT64_MAX;     // the word counts that comply
+  std::optional<uint64_t> over, under;  // a broken max_words / min_words limit
+  for (size_t i = 0; i < constraints.size(); ++i) {
+    const InstructionConstraint& c = constraints[i];
+    const bool ok = i < comply.size() && comply[i];
+    switch (c.kind) {
+      case ConstraintKind::kLowercase:
+        lower = lower.value_or(true) && ok;
+        break;
+      case ConstraintKind::kNoCommas:
+        no_commas = no_commas.value_or(true) && ok;
+        break;
+      case ConstraintKind::kMaxWords:
+        if (ok) {
+          hi = std::min<uint64_t>(hi, c.count);
+        } else {
+          over = std::max<uint64_t>(over.value_or(0), c.count);
+        }
+        break;
+      case ConstraintKind::kMinWords:
+        if (ok) {
+          lo = std::max<uint64_t>(lo, c.count);
+        } else {
+          under = std::min<uint64_t>(under.value_or(UINT64_MAX), c.count);
+        }
+        break;
+      case ConstraintKind::kStartWith:
+        start = &c;
+        start_ok = ok;
+        break;
+      case ConstraintKind::kEndWith:
+        end = &c;
+        end_ok = ok;
+        break;
+      case ConstraintKind::kIncludeKeyword:
+        if (ok) {
+          for (std::string& w : SplitWords(c.text)) keyword_words.push_back(std::move(w));
+        } else {
+          banned.push_back(c);
+        }
+        break;
+    }
+  }
+  // The word count: a natural length, or a few words past a limit it breaks, within the limits
+  // it keeps.
+  uint64_t words = static_cast<uint64_t>(
+      std::max(8.0, std::round(kInstructionResponseWords * LogNormalFactor(0.35, rng))));
+  if (over.has_value()) {
+    words = *over + 1 + rng() % 8;
+    lo = std::max(lo, *over + 1);
+  }
+  if (under.has_value()) {
+    words = *under > 1 ? *under - 1 - rng() % std::min<uint64_t>(8, *under - 1) : 1;
+    hi = std::min(hi, *under > 1 ? *under - 1 : uint64_t{1});
+  }
+  if (lo <= hi) words = std::clamp(words, lo, hi);
+
+  const std::vector<std::string> start_words =
+      start != nullptr && start_ok ? SplitWords(start->text) : std::vector<std::string>();
+  const std::vector<std::string> end_words =
+      end != nullptr && end_ok ? SplitWords(end->text) : std::vector<std::string>();
+  const uint64_t fixed = start_words.size() + end_words.size() + keyword_words.size();
+  const bool need_body = (start != nullptr && !start_ok) || (end != nullptr && !end_ok) ||
+                         lower == std::optional<bool>(false) ||
+                         no_commas == std::optional<bool>(false);
+  const uint64_t body_size = std::max<uint64_t>(words > fixed ? words - fixed : 0, need_body);
+  std::vector<std::string> body = SentenceWords(body_size, rng, banned);
+  if (!body.empty() && absl::ascii_isalnum(static_cast<unsigned char>(body.back().back()))) {
+    body.back().push_back('.');
+  }
+  // The start of the body must not pass for a phrase it should not start with, nor its end.
+  auto text_of = [&] {
+    std::vector<std::string> all = start_words;
+    all.insert(all.end(), body.begin(), body.end());
+    all.insert(all.end(), end_words.begin(), end_words.end());
+    return JoinWords(all);
+  };
+  if (start != nullptr && !start_ok && !body.empty()) {
+    for (const char* alt : {"Well", "So", "Then"}) {
+      if (!SatisfiesConstraint(*start, text_of())) break;
+      body.front() = alt;
+    }
+  }
+  if (end != nullptr && !end_ok && !body.empty()) {
+    for (const char* alt : {"indeed.", "overall.", "then."}) {
+      if (!SatisfiesConstraint(*end, text_of())) break;
+      body.back() = alt;
+    }
+  }
+  // The keywords it includes, each at a seeded place in the body (not first nor last when the
+  // body's ends are pinned by a broken start_with / end_with).
+  for (size_t k = 0; k < keyword_words.size(); ++k) {
+    const size_t first = start != nullptr && !start_ok && !body.empty() ? 1 : 0;
+    const size_t last = end != nullptr && !end_ok && !body.empty() ? body.size() - 1 : body.size();
+    const size_t at = first + (last >= first ? rng() % (last - first + 1) : 0);
+    body.insert(body.begin() + static_cast<std::ptrdiff_t>(std::min(at, body.size())),
+                keyword_words[k]);
+  }
+  std::vector<std::string> all = start_words;
+  const size_t body_begin = all.size();
+  all.insert(all.end(), body.begin(), body.end());
+  const size_t body_end = all.size();
+  all.insert(all.end(), end_words.begin(), end_words.end());
+
+  if (no_commas == std::optional<bool>(true)) {
+    for (std::string& w : all) w.erase(std::remove(w.begin(), w.end(), ','), w.end());
+  } else if (no_commas == std::optional<bool>(false) &&
+             JoinWords(all).find(',') == std::string::npos && body_end > body_begin) {
+    // A comma after a body word that is neither the first nor the last one when possible.
+    const size_t n = body_end - body_begin;
+    const size_t pick = body_begin + (n >= 3 ? 1 + rng() % (n - 2) : 0);
+    std::string& w = all[pick];
+    if (!w.empty() && w.back() == '.') w.pop_back();
+    w.push_back(',');
+  }
+  if (lower == std::optional<bool>(true)) {
+    for (std::string& w : all) absl::AsciiStrToLower(&w);
+  } else if (lower == std::optional<bool>(false)) {
+    // Some capitalised words: the sentences' own capitals, and at least the body's first word.
+    bool upper = false;
+    for (const std::string& w : all) {
+      for (char ch : w) upper = upper || absl::ascii_isupper(static_cast<unsigned char>(ch));
+    }
+    for (size_t i = body_begin; !upper && i < all.size(); ++i) {
+      for (char& ch : all[i]) {
+        if (absl::ascii_islower(static_cast<unsigned char>(ch))) {
+          ch = absl::ascii_toupper(static_cast<unsigned char>(ch));
+          upper = true;
+          break;
+        }
+      }
+    }
+  }
+  return JoinWords(all);
+}
+
+namespace {}  // namespace
 
 uint64_t Fnv1a(std::string_view s) {
   uint64_t h = 1469598103934665603ull;
@@ -204,6 +416,11 @@ v1::SimBackendConfig WithDefaults(const v1::SimBackendConfig& in) {
   if (c.top_logprobs() == 0) c.set_top_logprobs(5);
   if (c.verifier_auc() == 0) c.set_verifier_auc(0.8);
   if (c.verify_completion_tokens() == 0) c.set_verify_completion_tokens(300);
+  if (c.thinking_gain() == 0) c.set_thinking_gain(0.35);
+  if (c.thinking_scale() == 0) c.set_thinking_scale(2048);
+  if (c.thinking_harm() == 0) c.set_thinking_harm(0.3);
+  if (c.instruction_compliance() == 0) c.set_instruction_compliance(0.9);
+  if (c.compliance_concentration() == 0) c.set_compliance_concentration(10);
   return c;
 }
 
@@ -238,6 +455,21 @@ absl::Status Validate(const v1::SimBackendConfig& c) {
   if (c.verify_completion_tokens() > 1000000) {
     return bad("verify_completion_tokens", "above 1000000");
   }
+  if (!(c.thinking_gain() >= 0 && c.thinking_gain() <= 1)) {
+    return bad("thinking_gain", "must be in [0, 1]");
+  }
+  if (!(c.thinking_scale() > 0 && c.thinking_scale() <= 1e9)) {
+    return bad("thinking_scale", "must be in (0, 1e9]");
+  }
+  if (!(c.thinking_harm() >= 0 && c.thinking_harm() <= 1)) {
+    return bad("thinking_harm", "must be in [0, 1]");
+  }
+  if (!(c.instruction_compliance() > 0 && c.instruction_compliance() < 1)) {
+    return bad("instruction_compliance", "must be in (0, 1)");
+  }
+  if (!(c.compliance_concentration() > 0 && c.compliance_concentration() <= 1e6)) {
+    return bad("compliance_concentration", "must be in (0, 1e6]");
+  }
   return absl::OkStatus();
 }
 
@@ -252,18 +484,23 @@ absl::StatusOr<std::shared_ptr<const SimModel>> SimModel::Create(
   // Stratified draws: p_correct takes the quantiles of the Beta prior (estimated from many
   // seeded draws), dealt to the questions in a seeded order, so that a dataset's mean difficulty
   // matches target_accuracy rather than straying by the luck of a few hundred draws.
+  // Instruction items take no part in this: the strata are the questions'.
   const double acc = model->config_.target_accuracy();
   const double kappa = model->config_.concentration();
-  const size_t q = model->questions_.size();
+  std::vector<size_t> question_index;
+  for (size_t i = 0; i < model->questions_.size(); ++i) {
+    if (!model->questions_[i].instruction()) question_index.push_back(i);
+  }
+  const size_t q = question_index.size();
   constexpr size_t kPerStratum = 64;
   std::mt19937_64 prior_rng(MixSeed(model->config_.seed(), 0x5eed));
   std::vector<double> draws(q * kPerStratum);
   for (double& d : draws) d = SampleBeta(acc * kappa, (1 - acc) * kappa, prior_rng);
   std::sort(draws.begin(), draws.end());
   std::vector<size_t> order(q);
-  for (size_t i = 0; i < q; ++i) order[i] = i;
+  for (size_t i = 0; i < q; ++i) order[i] = question_index[i];
   for (size_t i = q; i > 1; --i) std::swap(order[i - 1], order[prior_rng() % i]);
-  model->params_.resize(q);
+  model->params_.resize(model->questions_.size());
   for (size_t i = 0; i < q; ++i) {
     double mean = 0;  // the stratum's mean: its share of the prior
     for (size_t k = 0; k < kPerStratum; ++k) mean += draws[i * kPerStratum + k];
@@ -272,6 +509,18 @@ absl::StatusOr<std::shared_ptr<const SimModel>> SimModel::Create(
     std::mt19937_64 rng(MixSeed(model->config_.seed(), Fnv1a(model->questions_[order[i]].id)));
     p.wrong = SampleDirichlet(model->questions_[order[i]].incorrect_answers.size(),
                               model->config_.wrong_concentration(), rng);
+  }
+  // Instruction items: a compliance probability per constraint, from the item's own generator.
+  const double comply = model->config_.instruction_compliance();
+  const double ckappa = model->config_.compliance_concentration();
+  for (size_t i = 0; i < model->questions_.size(); ++i) {
+    const McqQuestion& item = model->questions_[i];
+    if (!item.instruction()) continue;
+    std::mt19937_64 rng(
+        MixSeed(model->config_.seed(), Fnv1a(absl::StrCat("instruction:", item.id))));
+    for (size_t k = 0; k < item.constraints.size(); ++k) {
+      model->params_[i].comply.push_back(SampleBeta(comply * ckappa, (1 - comply) * ckappa, rng));
+    }
   }
   return std::shared_ptr<const SimModel>(std::move(model));
 }
@@ -300,7 +549,7 @@ PromptMatch SimModel::Match(const std::vector<ChatMessage>& messages) const {
       std::string(absl::StripAsciiWhitespace(absl::string_view(answer->data(), answer->size())));
   const size_t letter =
       m.candidate.size() == 1 ? m.letters.find(m.candidate[0]) : std::string::npos;
-  if (m.question >= 0 && letter != std::string::npos) {
+  if (m.question >= 0 && letter < m.choice_source.size()) {
     m.candidate_correct = m.choice_source[letter] < 0;
   }
   return m;
@@ -321,6 +570,10 @@ PromptMatch SimModel::MatchQuestion(std::string_view text) const {
   for (size_t qi = 0; qi < questions_.size(); ++qi) {
     const McqQuestion& q = questions_[qi];
     if (text.find(q.question) == std::string_view::npos) continue;
+    if (q.instruction()) {  // matched by the instruction alone; no choices
+      m.question = static_cast<int>(qi);
+      break;
+    }
     if (choice_texts.size() != q.incorrect_answers.size() + 1) continue;
     std::vector<int> source;
     for (absl::string_view c : choice_texts) {
@@ -344,10 +597,16 @@ ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const 
   const v1::SimBackendConfig& c = config_;
   uint64_t key = match.question >= 0 ? Fnv1a(questions_[match.question].id) : match.prompt_hash;
   if (match.verify) key = MixSeed(key, Fnv1a(absl::StrCat("verify:", match.candidate)));
-  std::mt19937_64 rng(MixSeed(MixSeed(c.seed(), key), spec.seed));
+  const uint64_t chain_seed = MixSeed(MixSeed(c.seed(), key), spec.seed);
+  std::mt19937_64 rng(chain_seed);
+  // Thinking's reasoning length and visible answer, and an instruction item's compliance and
+  // response, come from generators of their own: the draws above stay as without thinking.
+  std::mt19937_64 think_rng(MixSeed(chain_seed, 0x7417));
+  const uint32_t budget = spec.thinking_budget;
   ChainPlan plan;
   plan.fail = Uniform(rng) < c.failure_rate();
   plan.parseable = Uniform(rng) >= c.unparseable_rate();
+  const bool instruction = match.question >= 0 && questions_[match.question].instruction();
 
   if (match.usc) {
     plan.usc_response =
@@ -359,13 +618,27 @@ ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const 
     const double mean = !match.candidate_correct.has_value() ? 0 : plan.correct ? d / 2 : -d / 2;
     const double x = mean + std::normal_distribution<double>(0, 1)(rng);
     plan.score = std::clamp(NormalCdf(x), 1e-4, 1 - 1e-4);
+  } else if (instruction) {
+    const McqQuestion& item = questions_[match.question];
+    const LatentParams& lp = params_[match.question];
+    std::mt19937_64 comply_rng(MixSeed(chain_seed, 0x1f));
+    plan.instruction = true;
+    plan.parseable = true;  // any response is an answer
+    plan.constraints = item.constraints;
+    plan.correct = true;
+    for (size_t i = 0; i < item.constraints.size(); ++i) {
+      const bool ok = Uniform(comply_rng) < ThinkingCompliance(c, lp.comply[i], budget);
+      plan.comply.push_back(ok);
+      plan.correct = plan.correct && ok;
+    }
   } else if (match.question >= 0) {
     const LatentParams& lp = params_[match.question];
+    const double p_correct = ThinkingAccuracy(c, lp.p_correct, budget);
     // Probability of each shown letter.
     std::vector<double> prob(match.letters.size());
     for (size_t i = 0; i < prob.size(); ++i) {
       int s = match.choice_source[i];
-      prob[i] = s < 0 ? lp.p_correct : (1 - lp.p_correct) * lp.wrong[s];
+      prob[i] = s < 0 ? p_correct : (1 - p_correct) * lp.wrong[s];
     }
     size_t pick = 0;
     if (spec.temperature.has_value() && *spec.temperature == 0) {
@@ -391,12 +664,32 @@ ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const 
       plan.verify || match.usc ? c.verify_completion_tokens() : c.mean_completion_tokens(), 1);
   plan.body_tokens =
       static_cast<uint32_t>(std::max(8.0, std::round(mean_tokens * LogNormalFactor(0.45, rng))));
-  plan.thinking = spec.thinking_budget > 0;
-  const uint32_t closing_reserve = 8;
+  plan.thinking = budget > 0;
+  uint32_t closing_reserve = 8;
   if (plan.thinking) {
-    plan.body_tokens = std::min(plan.body_tokens, spec.thinking_budget);
+    // The reasoning: min(B, L), L log-normal around 0.5 B + 0.5 mean (see the header).
+    const double reasoning = std::max(
+        8.0, std::round((0.5 * budget + 0.5 * mean_tokens) * LogNormalFactor(0.45, think_rng)));
+    plan.body_tokens = static_cast<uint32_t>(std::min<double>(budget, reasoning));
+    if (!plan.verify && !match.usc && !plan.instruction) {
+      plan.answer_tokens = static_cast<uint32_t>(
+          std::max(4.0, std::round(kThinkingAnswerTokens * LogNormalFactor(0.4, think_rng))));
+      closing_reserve += plan.answer_tokens;
+    }
+  } else if (plan.instruction) {
+    plan.body_tokens = 0;  // no chain of thought: the visible text is the response
   }
-  if (spec.max_tokens > 0 && plan.body_tokens + closing_reserve > spec.max_tokens) {
+  if (plan.instruction) {
+    std::mt19937_64 response_rng(MixSeed(chain_seed, 0x1e5));
+    plan.response = InstructionResponse(plan.constraints, plan.comply, response_rng);
+    const uint32_t words = static_cast<uint32_t>(CountWords(plan.response));
+    if (spec.max_tokens > 0 && plan.body_tokens + words > spec.max_tokens) {
+      // Cut: the reasoning to max_tokens, the response to what is left of it.
+      plan.truncated = true;
+      plan.body_tokens = std::min(plan.body_tokens, spec.max_tokens);
+      plan.response = FirstWords(plan.response, spec.max_tokens - plan.body_tokens);
+    }
+  } else if (spec.max_tokens > 0 && plan.body_tokens + closing_reserve > spec.max_tokens) {
     plan.body_tokens = spec.max_tokens;
     plan.truncated = true;
     plan.parseable = false;
@@ -416,7 +709,7 @@ ChainPlan SimModel::Plan(const PromptMatch& match, const ChainSpec& spec) const 
   const double depth = plan.correct ? 0.3 + 0.7 * Uniform(dip_rng) : 0.5 + Uniform(dip_rng);
   const double length = 0.1 + 0.1 * Uniform(dip_rng);
   const double where = Uniform(dip_rng);
-  if (dip && gap > 0) {
+  if (dip && gap > 0 && plan.body_tokens > 0) {
     plan.dip_tokens = std::max<uint32_t>(1, static_cast<uint32_t>(length * plan.body_tokens));
     plan.dip_start = static_cast<uint32_t>(where * (plan.body_tokens - plan.dip_tokens + 1));
     plan.dip_start = std::min(plan.dip_start, plan.body_tokens - plan.dip_tokens);
@@ -463,6 +756,10 @@ uint32_t ChainTextGenerator::NextBody(uint32_t tokens, std::string* text,
 }
 
 std::string ChainTextGenerator::Closing(uint32_t* tokens) const {
+  if (plan_.instruction) {  // the response, maybe cut (see Plan)
+    *tokens = static_cast<uint32_t>(CountWords(plan_.response));
+    return plan_.response;
+  }
   if (plan_.truncated) {
     *tokens = 0;
     return "";
@@ -480,6 +777,15 @@ std::string ChainTextGenerator::Closing(uint32_t* tokens) const {
     *tokens = 3;
     return absl::StrCat(plan_.thinking ? "" : "\n\n", kScoreMarker,
                         absl::StrFormat("%.4f", plan_.score));
+  }
+  if (plan_.answer_tokens > 0) {  // after thinking: a short visible answer, then the line
+    std::mt19937_64 rng(MixSeed(plan_.text_seed, 0xa45));
+    std::string answer = JoinWords(SentenceWords(plan_.answer_tokens, rng, {}));
+    if (!answer.empty() && absl::ascii_isalnum(static_cast<unsigned char>(answer.back()))) {
+      answer.push_back('.');
+    }
+    *tokens = plan_.answer_tokens + 3;
+    return absl::StrCat(answer, "\n\n", kAnswerMarker, std::string(1, plan_.letter));
   }
   *tokens = 3;
   return absl::StrCat(plan_.thinking ? "" : "\n\n", kAnswerMarker, std::string(1, plan_.letter));

@@ -27,6 +27,33 @@
 // it to a tiny value: 0 in the config means the default) there is no signal. The stretch is drawn
 // from its own generator, so text and answers do not depend on it.
 //
+// Extended thinking (ChainSpec::thinking_budget B > 0) helps on multiple choice: a known
+// question's p becomes p + (1 - p) * thinking_gain * (1 - exp(-B / thinking_scale)) (defaults
+// 0.35 and 2048 tokens: at B = 4096 a question's gap to certainty shrinks by 30%). It costs: the
+// reasoning runs min(B, L) tokens with L = (0.5 * B + 0.5 * mean_completion_tokens) times a
+// mean-one log-normal factor (sigma 0.45), then the visible text is a short answer of about
+// kThinkingAnswerTokens words before the "Answer: X" line. The reasoning length and the
+// answer's length are drawn from their own generator, so with B = 0 every draw is as it was
+// without thinking; with B > 0 the other draws (fail, unparseable, the answer's uniform, the
+// nominal length, timing, confidence, text seed) are the same as with B = 0.
+//
+// Instruction items (McqQuestion::Kind::kInstruction; IFEval-style, graded by checking their
+// constraints, aggregators/extract/constraints.h), where thinking hurts: a prompt is matched to
+// the item by its instruction text. Per item and constraint the model draws (from the config
+// seed and the item's id) a compliance probability from Beta with mean instruction_compliance
+// (0.9) and alpha + beta = compliance_concentration (10); with thinking each is multiplied by
+// 1 - thinking_harm * (1 - exp(-B / thinking_scale)) (thinking_harm 0.3). A chain decides per
+// constraint whether it complies, then writes a response from the chain-of-thought sentences
+// (about 60 words) built to satisfy exactly the constraints it complies with: breaking
+// lowercase capitalises words, breaking max_words / min_words writes 1 to 8 words past the
+// limit, breaking end_with / start_with ends or starts with other words, breaking no_commas
+// keeps a comma, breaking include_keyword leaves the word out. The response is the whole visible
+// text (no answer line; unparseable_rate does not apply); without thinking there is no
+// chain of thought, with thinking the reasoning is as for a question. Constraints that
+// contradict each other (start_with "Dear Sir" and lowercase, max_words below min_words, a
+// phrase with a comma and no_commas, a phrase holding the banned keyword) cannot all be honoured:
+// the response then follows the plan as far as it can, and datasets should avoid them.
+//
 // As a verifier: a prompt with the markers of aggregators/verifier/verify_prompt.h ("=== Question
 // ===", "=== Proposed answer ===", each with its end line) is a request to grade the proposed
 // answer. The question part is matched as above; the proposed answer is correct when it is the
@@ -70,10 +97,29 @@ namespace ptc::sim {
 // The config with every default filled in.
 v1::SimBackendConfig WithDefaults(const v1::SimBackendConfig& config);
 
+// Mean words of the visible answer after a thinking chain's reasoning.
+inline constexpr double kThinkingAnswerTokens = 40;
+// Mean words of an instruction item's response, before its word-count constraints.
+inline constexpr double kInstructionResponseWords = 60;
+
 struct LatentParams {
   double p_correct = 0;
   std::vector<double> wrong;  // over McqQuestion::incorrect_answers; sums to 1
+  // An instruction item: the probability of complying with each of its constraints, without
+  // thinking.
+  std::vector<double> comply;
 };
+
+// An instruction item's response: words of the chain-of-thought sentences arranged to comply
+// with exactly the constraints marked in `comply` (see the header comment).
+std::string InstructionResponse(const std::vector<InstructionConstraint>& constraints,
+                                const std::vector<bool>& comply, std::mt19937_64& rng);
+
+// The config below must have its defaults filled in (WithDefaults).
+// The probability of a correct answer with thinking budget B (B = 0: p unchanged).
+double ThinkingAccuracy(const v1::SimBackendConfig& config, double p, uint32_t thinking_budget);
+// The compliance probability with thinking budget B (B = 0: p unchanged).
+double ThinkingCompliance(const v1::SimBackendConfig& config, double p, uint32_t thinking_budget);
 
 // What a prompt is asking, as far as the model can tell.
 struct PromptMatch {
@@ -97,8 +143,16 @@ struct PromptMatch {
 struct ChainPlan {
   bool fail = false;      // the chain errors out after its first token delay
   bool parseable = true;  // ends with "Answer: X"
-  bool correct = false;   // only meaningful when the question is known
+  bool correct = false;   // only meaningful when the question is known (an instruction item:
+                          // every constraint complied with)
   char letter = 'A';
+  // An instruction item: its constraints and, for each, whether the response complies.
+  bool instruction = false;
+  std::vector<InstructionConstraint> constraints;
+  std::vector<bool> comply;
+  std::string response;  // the whole visible text (cut to max_tokens when truncated)
+  // Words of the visible answer before the answer line (thinking chains; 0 otherwise).
+  uint32_t answer_tokens = 0;
   bool thinking = false;     // reasoning goes to ChainResult::reasoning
   uint32_t body_tokens = 0;  // chain-of-thought tokens (reasoning when thinking)
   bool truncated = false;    // hit max_tokens: no answer line, finish_reason "length"
@@ -146,7 +200,9 @@ class ChainTextGenerator {
   // (top_k per token) when top_k > 0. Returns how many were written (0 once the body is done).
   uint32_t NextBody(uint32_t tokens, std::string* text, std::vector<float>* logprobs,
                     std::vector<float>* top_logprobs);
-  // The closing text after the body: "\n\nAnswer: X" (or a non-answer), and its token count.
+  // The closing text after the body: "\n\nAnswer: X" (or a non-answer), after a thinking
+  // chain's reasoning its short visible answer and "\n\nAnswer: X", for an instruction item the
+  // whole response; and its token count.
   std::string Closing(uint32_t* tokens) const;
   // The mean token confidence so far; 0 when top_k is 0 (no logprobs asked for).
   double MeanConfidence() const;

@@ -172,5 +172,117 @@ TEST(McqDatasetTest, ShuffleIsDeterministicPerSeedAndRoundTrips) {
   EXPECT_EQ((*back)[0].incorrect_answers, q.incorrect_answers);
 }
 
+TEST(McqDatasetTest, InstructionRecordsMixWithQuestions) {
+  const std::string path = Write(
+      "{\"id\":\"q1\",\"question\":\"What is it?\",\"correct_answer\":\"c\","
+      "\"incorrect_answers\":[\"w\"]}\n"
+      "{\"id\": \"if-1\", \"kind\": \"instruction\", \"instruction\": \"Describe how a rainbow "
+      "forms.\", \"constraints\": [{\"lowercase\": true}, {\"max_words\": 40}, {\"end_with\": "
+      "\"that is all.\"}]}\n"
+      "{\"id\":\"if-2\",\"kind\":\"instruction\",\"instruction\":\"Say hi.\",\"constraints\":"
+      "[{\"min_words\":2},{\"start_with\":\"Hello\"},{\"no_commas\":true},"
+      "{\"include_keyword\":\"friend\"}]}\n");
+  auto qs = LoadDataset(path);
+  ASSERT_TRUE(qs.ok()) << qs.status();
+  ASSERT_EQ(qs->size(), 3u);
+  EXPECT_FALSE((*qs)[0].instruction());
+  const McqQuestion& item = (*qs)[1];
+  EXPECT_TRUE(item.instruction());
+  EXPECT_EQ(item.question, "Describe how a rainbow forms.");
+  ASSERT_EQ(item.constraints.size(), 3u);
+  EXPECT_EQ(item.constraints[0].kind, InstructionConstraint::Kind::kLowercase);
+  EXPECT_EQ(item.constraints[1].kind, InstructionConstraint::Kind::kMaxWords);
+  EXPECT_EQ(item.constraints[1].count, 40u);
+  EXPECT_EQ(item.constraints[2].text, "that is all.");
+  EXPECT_EQ(FormatInstructionPrompt(item),
+            "Describe how a rainbow forms.\n\nWrite only in lowercase letters.\nUse at most 40 "
+            "words.\nEnd your response with the exact phrase \"that is all.\"");
+  const McqPrompt p = FormatMcqPrompt(item, 7, "ignored {question} {choices}");
+  EXPECT_EQ(p.text, FormatInstructionPrompt(item));
+  EXPECT_TRUE(p.letters.empty());
+  EXPECT_EQ(FormatInstructionPrompt((*qs)[2]),
+            "Say hi.\n\nUse at least 2 words.\nStart your response with the exact phrase "
+            "\"Hello\"\nDo not use any commas.\nInclude the word \"friend\"");
+  // Written back and read again: the same records.
+  const std::string copy = Write("");
+  ASSERT_TRUE(WriteMcqJsonl(*qs, copy).ok());
+  auto again = LoadMcqJsonl(copy);
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_EQ(again->size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ((*again)[i].kind, (*qs)[i].kind);
+    EXPECT_EQ((*again)[i].question, (*qs)[i].question);
+    ASSERT_EQ((*again)[i].constraints.size(), (*qs)[i].constraints.size());
+    for (size_t k = 0; k < (*qs)[i].constraints.size(); ++k) {
+      EXPECT_EQ((*again)[i].constraints[k].kind, (*qs)[i].constraints[k].kind);
+      EXPECT_EQ((*again)[i].constraints[k].count, (*qs)[i].constraints[k].count);
+      EXPECT_EQ((*again)[i].constraints[k].text, (*qs)[i].constraints[k].text);
+    }
+  }
+}
+
+TEST(McqDatasetTest, InstructionErrorsNameTheLineAndField) {
+  const std::string ok_line =
+      "{\"id\":\"q1\",\"question\":\"q\",\"correct_answer\":\"c\",\"incorrect_answers\":[\"w\"]}\n";
+  auto error = [&](const std::string& record) {
+    auto r = LoadMcqJsonl(Write(ok_line + record + "\n"));
+    EXPECT_FALSE(r.ok());
+    EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+    return std::string(r.status().message());
+  };
+  const std::string head = "{\"id\":\"i\",\"kind\":\"instruction\",\"instruction\":\"Do it.\",";
+  EXPECT_THAT(error(head + "\"constraints\":[{\"lowercase\":true},{\"max_words\":3},"
+                           "{\"end_with\":\"\"}]}"),
+              HasSubstr(":2: field \"constraints[2].end_with\" must be a non-blank string"));
+  EXPECT_THAT(error(head + "\"constraints\":[{\"max_words\":0}]}"),
+              HasSubstr(":2: field \"constraints[0].max_words\" must be an integer from 1"));
+  EXPECT_THAT(error(head + "\"constraints\":[{\"min_words\":\"ten\"}]}"),
+              HasSubstr(":2: field \"constraints[0].min_words\""));
+  EXPECT_THAT(error(head + "\"constraints\":[{\"lowercase\":false}]}"),
+              HasSubstr(":2: field \"constraints[0].lowercase\" must be true"));
+  EXPECT_THAT(error(head + "\"constraints\":[{\"shout\":true}]}"),
+              HasSubstr(":2: field \"constraints[0]\" has unknown key \"shout\""));
+  EXPECT_THAT(error(head + "\"constraints\":[{\"lowercase\":true,\"no_commas\":true}]}"),
+              HasSubstr(":2: field \"constraints[0]\" must be an object with one key"));
+  EXPECT_THAT(error(head + "\"constraints\":[]}"),
+              HasSubstr(":2: field \"constraints\" must be an array of 1 to 32"));
+  EXPECT_THAT(
+      error(head + "\"constraints\":[{\"include_keyword\":\"" + std::string(257, 'k') + "\"}]}"),
+      HasSubstr("constraints[0].include_keyword\" must be a non-blank string of at most "
+                "256 bytes"));
+  EXPECT_THAT(
+      error("{\"id\":\"i\",\"kind\":\"instruction\",\"constraints\":[{\"lowercase\":true}]}"),
+      HasSubstr(":2: field \"instruction\" must be a non-empty string"));
+  EXPECT_THAT(error("{\"id\":\"i\",\"kind\":\"essay\",\"question\":\"q\"}"),
+              HasSubstr(":2: field \"kind\" must be \"question\" or \"instruction\""));
+  EXPECT_THAT(error(head + "\"constraints\":[{\"lowercase\":true}],\"correct_answer\":\"x\"}"),
+              HasSubstr(":2: field \"correct_answer\" is not allowed in an instruction record"));
+  EXPECT_THAT(error(head + "\"constraints\":[{\"lowercase\":true}]}\n" + head +
+                    "\"constraints\":[{\"lowercase\":true}]}"),
+              HasSubstr(":3: duplicate id \"i\""));
+}
+
+TEST(McqDatasetTest, TheMixedReasoningAndInstructionSampleLoads) {
+  const std::string path =
+      (std::filesystem::path(DefaultSampleDatasetPath()).parent_path() / "mixed_reasoning_if.jsonl")
+          .string();
+  auto qs = LoadDataset(path);
+  ASSERT_TRUE(qs.ok()) << qs.status();
+  size_t questions = 0, instructions = 0;
+  std::set<std::string> texts;
+  for (const McqQuestion& q : *qs) {
+    (q.instruction() ? instructions : questions) += 1;
+    if (q.instruction()) {
+      EXPECT_GE(q.constraints.size(), 1u) << q.id;
+      EXPECT_LE(q.constraints.size(), 3u) << q.id;
+    } else {
+      EXPECT_EQ(q.incorrect_answers.size(), 3u) << q.id;
+    }
+    EXPECT_TRUE(texts.insert(q.question).second) << q.id;
+  }
+  EXPECT_EQ(questions, 60u);
+  EXPECT_EQ(instructions, 60u);
+}
+
 }  // namespace
 }  // namespace ptc
