@@ -45,10 +45,11 @@ class NullSink : public http::DecodeSink {
   uint64_t tokens = 0;
 };
 
-// A whole 16-token stream (19 events) through a fresh decoder, then TakeResult.
-void BM_DecodeStream16(benchmark::State& state) {
+// A whole stream of `tokens` tokens (16: 19 events; 600: 603, a real chain's length) through a
+// fresh decoder, then TakeResult.
+void DecodeStream(benchmark::State& state, int tokens) {
   std::vector<http::SseEvent> events;
-  for (const std::string& data : StreamEventData(16)) events.push_back({"", data, ""});
+  for (const std::string& data : StreamEventData(tokens)) events.push_back({"", data, ""});
   NullSink sink;
   for (auto _ : state) {
     openai::DecoderOptions options;
@@ -59,7 +60,10 @@ void BM_DecodeStream16(benchmark::State& state) {
   }
   state.counters["events"] = static_cast<double>(events.size());
 }
+void BM_DecodeStream16(benchmark::State& state) { DecodeStream(state, 16); }
 BENCHMARK(BM_DecodeStream16);
+void BM_DecodeStream600(benchmark::State& state) { DecodeStream(state, 600); }
+BENCHMARK(BM_DecodeStream600);
 
 void BM_Baseline_JsonDomParseStream16(benchmark::State& state) {
   std::vector<std::string> data = StreamEventData(16);

@@ -1,5 +1,7 @@
 #include "samplers/http/sse_parser.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 
 namespace ptc::http {
@@ -13,8 +15,9 @@ bool SseParser::has_partial() const {
   return !line_.empty() || pending_any_field_ || !bom_prefix_.empty();
 }
 
-bool SseParser::Oversize() const {
-  return line_.size() + pending_.data.size() + pending_.event.size() > max_event_bytes_;
+bool SseParser::Oversize(size_t unbuffered_line) const {
+  return line_.size() + unbuffered_line + pending_.data.size() + pending_.event.size() >
+         max_event_bytes_;
 }
 
 absl::Status SseParser::Feed(std::string_view bytes,
@@ -39,30 +42,50 @@ absl::Status SseParser::Feed(std::string_view bytes,
   return Consume(bytes, on_event);
 }
 
+// Line ends are found with memchr ('\n', then '\r' before it); a line that ends inside `bytes`
+// and has no buffered start is processed in place, without copying it into line_.
 absl::Status SseParser::Consume(std::string_view bytes,
                                 absl::FunctionRef<void(const SseEvent&)> on_event) {
-  while (!bytes.empty()) {
-    if (last_was_cr_) {
-      last_was_cr_ = false;
-      if (bytes.front() == '\n') {  // the LF of a CRLF
-        bytes.remove_prefix(1);
-        continue;
+  const char* p = bytes.data();
+  const char* const end = p + bytes.size();
+  if (last_was_cr_ && p < end) {
+    last_was_cr_ = false;
+    if (*p == '\n') ++p;  // the LF of a CRLF split across reads
+  }
+  while (p < end) {
+    const size_t left = static_cast<size_t>(end - p);
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', left));
+    const size_t before_lf = eol == nullptr ? left : static_cast<size_t>(eol - p);
+    if (const void* cr = std::memchr(p, '\r', before_lf)) eol = static_cast<const char*>(cr);
+    if (eol == nullptr) {  // an unfinished line: kept for the next read
+      line_.append(p, left);
+      return Oversize(0) ? Failed() : absl::OkStatus();
+    }
+    std::string_view line(p, static_cast<size_t>(eol - p));
+    const bool buffered = !line_.empty();
+    if (buffered) {
+      line_.append(line);
+      line = line_;
+    }
+    if (Oversize(buffered ? 0 : line.size())) return Failed();
+    p = eol + 1;
+    if (*eol == '\r') {
+      if (p == end) {
+        last_was_cr_ = true;
+      } else if (*p == '\n') {
+        ++p;
       }
     }
-    const size_t end = bytes.find_first_of("\r\n");
-    line_.append(bytes.substr(0, end));
-    if (Oversize()) {
-      failed_ = true;
-      return absl::ResourceExhaustedError(
-          absl::StrCat("SSE event longer than ", max_event_bytes_, " bytes"));
-    }
-    if (end == std::string_view::npos) return absl::OkStatus();
-    last_was_cr_ = bytes[end] == '\r';
-    bytes.remove_prefix(end + 1);
-    ProcessLine(line_, on_event);
+    ProcessLine(line, on_event);
     line_.clear();
   }
   return absl::OkStatus();
+}
+
+absl::Status SseParser::Failed() {
+  failed_ = true;
+  return absl::ResourceExhaustedError(
+      absl::StrCat("SSE event longer than ", max_event_bytes_, " bytes"));
 }
 
 void SseParser::ProcessLine(std::string_view line,
@@ -90,9 +113,9 @@ void SseParser::ProcessLine(std::string_view line,
     pending_.data.append(value);
     pending_has_data_ = true;
   } else if (field == "event") {
-    pending_.event = std::string(value);
+    pending_.event.assign(value);
   } else if (field == "id") {
-    if (value.find('\0') == std::string_view::npos) pending_.id = std::string(value);
+    if (value.find('\0') == std::string_view::npos) pending_.id.assign(value);
   } else {
     return;  // "retry" and unknown fields are ignored
   }

@@ -47,7 +47,9 @@ class SseParser {
 
   absl::Status Consume(std::string_view bytes, absl::FunctionRef<void(const SseEvent&)> on_event);
   void ProcessLine(std::string_view line, absl::FunctionRef<void(const SseEvent&)> on_event);
-  bool Oversize() const;
+  // Whether line_ plus `unbuffered_line` more bytes, with the pending event, exceed the limit.
+  bool Oversize(size_t unbuffered_line) const;
+  absl::Status Failed();  // marks the parser failed: RESOURCE_EXHAUSTED
 };
 
 }  // namespace ptc::http

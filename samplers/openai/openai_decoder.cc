@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
+#include "samplers/openai/chunk_scanner.h"
 #include "samplers/openai/openai_errors.h"
 
 namespace ptc::openai {
@@ -264,11 +265,63 @@ absl::Status OpenAiDecoder::DecodeChunk(const Json& chunk, http::DecodeSink& sin
   return absl::OkStatus();
 }
 
+bool OpenAiDecoder::DecodeScanned(std::string_view data, http::DecodeSink& sink) {
+  ScannedChunk chunk;
+  if (!ScanChunk(data, &chunk)) return false;
+  if (chunk.has_choice && chunk.index >= choices_.size()) return false;  // the DOM says why
+  // From here on as DecodeChunk, ReadText, ReadLogprobs and ReadUsage do.
+  if (chunk.has_choice) {
+    const auto index = static_cast<uint32_t>(chunk.index);
+    // The first of reasoning_content and reasoning that is not null.
+    std::string reasoning;
+    if (chunk.reasoning_content.has_value()) {
+      reasoning = std::move(*chunk.reasoning_content);
+    } else if (chunk.reasoning.has_value()) {
+      reasoning = std::move(*chunk.reasoning);
+    }
+    lp_.clear();
+    top_.clear();
+    top_k_ = 0;
+    uint32_t tokens = chunk.content.empty() && reasoning.empty() ? 0 : 1;
+    if (chunk.has_logprobs) {
+      size_t k = options_.top_logprobs;
+      for (const int32_t count : chunk.alt_counts) k = std::min(k, count < 0 ? 0 : size_t(count));
+      top_k_ = static_cast<uint32_t>(k);
+      lp_ = chunk.logprobs;
+      size_t at = 0;
+      for (const int32_t count : chunk.alt_counts) {
+        if (count <= 0) continue;
+        top_.insert(top_.end(), chunk.alts.begin() + at, chunk.alts.begin() + at + k);
+        at += count;
+      }
+      tokens = static_cast<uint32_t>(chunk.logprobs.size());
+    }
+    Emit(index, chunk.content, reasoning, tokens, sink);
+    if (chunk.finish_reason.has_value()) {
+      choices_[index].finish_reason = std::move(*chunk.finish_reason);
+      FlushChoice(index, &sink);
+    }
+  }
+  if (chunk.has_usage) {
+    Usage u;
+    u.prompt = chunk.prompt.value_or(0);
+    u.completion = chunk.completion.value_or(0);
+    u.reasoning = chunk.reasoning_tokens;
+    u.cached = std::min(u.prompt, chunk.cached.value_or(0));
+    usage_ = u;
+    shares_.clear();
+  }
+  return true;
+}
+
 absl::Status OpenAiDecoder::OnEvent(const http::SseEvent& event, http::DecodeSink& sink) {
   if (complete_) return absl::OkStatus();  // nothing follows [DONE]
   if (event.data == "[DONE]") {
     for (uint32_t i = 0; i < choices_.size(); ++i) FlushChoice(i, &sink);
     complete_ = true;
+    return absl::OkStatus();
+  }
+  if (options_.scan_chunks && event.event != "error" && DecodeScanned(event.data, sink)) {
     return absl::OkStatus();
   }
   const Json chunk = Json::parse(event.data, nullptr, /*allow_exceptions=*/false);

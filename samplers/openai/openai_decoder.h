@@ -22,6 +22,9 @@ struct DecoderOptions {
   uint32_t top_logprobs = 0;         // asked for; 0 = none
   uint64_t prompt_estimate = 0;      // EstimatePromptTokens, used until the server reports usage
   std::string api_key;               // masked out of error messages
+  // Stream chunks of the common shape are read by a scanner (chunk_scanner.h), everything else by
+  // the nlohmann DOM, with the same results; false: always the DOM (for the differential test).
+  bool scan_chunks = true;
 };
 
 // Text: `delta.content` (`message.content`) is the visible answer, with inline <think>...</think>
@@ -79,6 +82,8 @@ class OpenAiDecoder : public http::ResponseDecoder {
   absl::Status Fail(absl::Status status);
   absl::Status ErrorObject(const Json& error_json);
   absl::Status DecodeChunk(const Json& chunk, http::DecodeSink& sink);
+  // The fast path: false (nothing done) when the scanner does not take `data`.
+  bool DecodeScanned(std::string_view data, http::DecodeSink& sink);
   absl::Status ReadUsage(const Json& usage);
   absl::StatusOr<uint32_t> ChoiceIndex(const Json& choice) const;
   // Reads `logprobs.content` into lp_ / top_ / top_k_; returns the number of entries (nullopt

@@ -20,6 +20,8 @@
 //    possible tag the splitter still held (under 8), and exactly what was streamed once the
 //    decoder is complete;
 //  - cached prompt tokens are part of the prompt tokens;
+//  - streams: the chunk scanner (the fast path, on by default) and the DOM path give byte-for-byte
+//    the same statuses, deltas and results (tests/samplers/openai/decoder_diff.h);
 //  - ThinkSplitter: pieces split anywhere give the same text and reasoning as one piece; text
 //    without "<think>" passes through untouched; tags are only ever removed.
 #include <cstddef>
@@ -34,6 +36,7 @@
 #include "samplers/openai/think_splitter.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/recording_sink.h"
+#include "tests/samplers/openai/decoder_diff.h"
 
 namespace ptc::fuzz {
 namespace {
@@ -103,6 +106,9 @@ void DecodeStream(const Options& o, std::string_view payload) {
   });
   PTC_FUZZ_CHECK(parsed.ok());  // the input is far below the parser's event limit
   CheckResults(decoder, sink, o.decoder.n);
+  const std::string difference = openai::diff::Difference(o.decoder, openai::diff::Events(payload));
+  if (!difference.empty()) std::fprintf(stderr, "%s", difference.c_str());
+  PTC_FUZZ_CHECK(difference.empty());
 }
 
 void DecodeBody(const Options& o, std::string_view payload) {

@@ -67,6 +67,15 @@ TEST(SseParserTest, LineEndings) {
               ElementsAre(FieldsAre("", "a\nb", "")));
 }
 
+TEST(SseParserTest, LfThenCrAreTwoLineEnds) {
+  EXPECT_THAT(Parse("data: a\n\rdata: b\r\n\n"),
+              ElementsAre(FieldsAre("", "a", ""), FieldsAre("", "b", "")));
+  // A line held over several reads, ended by a CR whose LF comes in a later read.
+  SseParser parser;
+  EXPECT_THAT(FeedAll(parser, {"da", "ta: ", "x", "yz\r", "", "\n", "\r\n"}),
+              ElementsAre(FieldsAre("", "xyz", "")));
+}
+
 TEST(SseParserTest, MultiLineDataJoinedWithNewline) {
   EXPECT_THAT(Parse("data: one\ndata: two\ndata:\ndata: three\n\n"),
               ElementsAre(FieldsAre("", "one\ntwo\n\nthree", "")));
