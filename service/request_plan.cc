@@ -9,11 +9,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "aggregators/extract/extractor_cache.h"
+#include "aggregators/stop/auto/auto_compute.h"
 #include "aggregators/usc/usc_prompt.h"
 #include "aggregators/verifier/verify_prompt.h"
 #include "common/status_macros.h"
 #include "re2/re2.h"
 #include "samplers/thinking_levels.h"
+#include "service/compute/auto_compute.h"
 
 namespace ptc {
 namespace {
@@ -122,6 +124,41 @@ absl::StatusOr<Thinking> PlanThinking(const v1::SamplingGroup& group, const std:
   return t;
 }
 
+// Every chain of a group gets these: its thinking, max_tokens and worst case.
+struct ChainSizing {
+  Thinking thinking;
+  uint32_t max_tokens = 0;
+  uint64_t worst_tokens = 0;
+  double worst_usd = 0;
+};
+
+absl::StatusOr<ChainSizing> SizeChains(const v1::SamplingGroup& group, const std::string& field,
+                                       const std::string& backend_name, const Backend& backend,
+                                       const std::string& model, const v1::ServerLimits& limits,
+                                       const PriceTable& prices, uint64_t prompt_token_bound) {
+  ChainSizing z;
+  z.max_tokens = group.max_tokens();
+  ASSIGN_OR_RETURN(z.thinking, PlanThinking(group, field, backend_name,
+                                            backend.capabilities().thinking, limits, z.max_tokens));
+  if (z.thinking.budget > 0 && z.max_tokens == 0) {
+    z.max_tokens = std::min<uint64_t>(uint64_t{z.thinking.budget} + limits.default_max_tokens(),
+                                      limits.max_tokens_per_chain());
+  }
+  if (z.thinking.budget > 0 && z.thinking.budget >= z.max_tokens) {
+    return Invalid(
+        field + (group.thinking_budget() > 0 ? ".thinking_budget" : ".reasoning_effort"),
+        absl::StrCat(group.thinking_budget() > 0 ? "" : "its budget of ", z.thinking.budget,
+                     " must be below max_tokens (", z.max_tokens, ")"));
+  }
+  if (z.max_tokens == 0) z.max_tokens = limits.default_max_tokens();
+  const v1::ModelPrice& price = prices.Find(backend_name, model);
+  z.worst_tokens = prompt_token_bound + z.max_tokens;
+  z.worst_usd = (prompt_token_bound * price.input_usd_per_mtok() +
+                 static_cast<double>(z.max_tokens) * price.output_usd_per_mtok()) /
+                1e6;
+  return z;
+}
+
 // What a strategy's calls after the chains have in common, whatever they are for.
 struct CallSettings {
   std::string field;  // "aggregation.verifier", "aggregation.usc"
@@ -208,6 +245,12 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
   }
   ASSIGN_OR_RETURN(plan.aggregator, CreateAggregator(r.aggregation()));
   ASSIGN_OR_RETURN(plan.stop_rule, CreateStopRule(r.stop()));
+  ASSIGN_OR_RETURN(const std::optional<compute::AutoCompute> auto_compute,
+                   compute::PlanAutoCompute(r, *messages, limits, compute::PolicyStore::Default()));
+  if (auto_compute) {
+    plan.stop_rule = std::make_unique<AutoComputeRule>(auto_compute->probe, auto_compute->settled,
+                                                       std::move(plan.stop_rule));
+  }
   if (r.launch().has_waves()) {
     const v1::LaunchPolicy::Waves& w = r.launch().waves();
     if (w.size() == 0) return Invalid("launch.waves.size", "must be at least 1");
@@ -298,30 +341,26 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       return Invalid(field + ".max_tokens",
                      absl::StrCat("above the limit of ", limits.max_tokens_per_chain()));
     }
-    uint32_t max_tokens = group.max_tokens();
-    ASSIGN_OR_RETURN(const Thinking thinking,
-                     PlanThinking(group, field, backend_name, backend->capabilities().thinking,
-                                  limits, max_tokens));
-    if (thinking.budget > 0 && max_tokens == 0) {
-      max_tokens = std::min<uint64_t>(uint64_t{thinking.budget} + limits.default_max_tokens(),
-                                      limits.max_tokens_per_chain());
-    }
-    if (thinking.budget > 0 && thinking.budget >= max_tokens) {
-      return Invalid(
-          field + (group.thinking_budget() > 0 ? ".thinking_budget" : ".reasoning_effort"),
-          absl::StrCat(group.thinking_budget() > 0 ? "" : "its budget of ", thinking.budget,
-                       " must be below max_tokens (", max_tokens, ")"));
-    }
-    if (max_tokens == 0) max_tokens = limits.default_max_tokens();
-
     const std::string model =
         group.model().empty() ? std::string(backend->default_model()) : group.model();
-    const v1::ModelPrice& price = prices.Find(backend_name, model);
-    const uint64_t worst_tokens = prompt_token_bound + max_tokens;
-    const double worst = (prompt_token_bound * price.input_usd_per_mtok() +
-                          static_cast<double>(max_tokens) * price.output_usd_per_mtok()) /
-                         1e6;
+    ASSIGN_OR_RETURN(
+        const ChainSizing base,
+        SizeChains(compute::WithThinking(
+                       group, auto_compute ? auto_compute->thinking_budget : std::nullopt),
+                   field, backend_name, *backend, model, limits, prices, prompt_token_bound));
+    // The auto policy's chains after the probe may think longer.
+    ChainSizing escalated = base;
+    if (auto_compute && auto_compute->escalate_thinking_budget > 0) {
+      auto z = SizeChains(compute::WithThinking(group, auto_compute->escalate_thinking_budget),
+                          field, backend_name, *backend, model, limits, prices, prompt_token_bound);
+      if (!z.ok()) return Invalid("compute.auto.escalate_thinking_budget", z.status().message());
+      escalated = *z;
+    }
     for (uint32_t i = 0; i < group.n(); ++i) {
+      const ChainSizing& z =
+          auto_compute && plan.chains.size() >= auto_compute->probe ? escalated : base;
+      const uint64_t worst_tokens = z.worst_tokens;
+      const double worst = z.worst_usd;
       ++plan.planned;
       if (plan.reserved_usd + worst > cost_cap ||
           (token_cap > 0 && plan.reserved_tokens + worst_tokens > token_cap)) {
@@ -335,9 +374,9 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
       c.spec.messages = messages;
       if (group.has_temperature()) c.spec.temperature = group.temperature();
       if (group.has_top_p()) c.spec.top_p = group.top_p();
-      c.spec.max_tokens = max_tokens;
-      c.spec.thinking_budget = thinking.budget;
-      c.spec.reasoning_effort = thinking.effort;
+      c.spec.max_tokens = z.max_tokens;
+      c.spec.thinking_budget = z.thinking.budget;
+      c.spec.reasoning_effort = z.thinking.effort;
       c.spec.seed = group.has_seed() ? group.seed() + i : seeds();
       c.spec.top_logprobs = plan.confidence_window > 0 && backend->capabilities().logprobs ? 5 : 0;
       c.backend = backend;
@@ -376,6 +415,7 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     plan.usc->max_responses = u->max_responses;
     plan.usc->response_bytes = u->response_bytes;
   }
+  plan.auto_compute = auto_compute;
   plan.min_ok_chains = std::max<uint32_t>(1, r.limits().min_ok_chains());
   if (plan.min_ok_chains > plan.planned) {
     return Invalid("limits.min_ok_chains",

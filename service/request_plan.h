@@ -21,6 +21,7 @@
 #include "ptc/v1/orchestrator.pb.h"
 #include "samplers/backend.h"
 #include "service/backend_set.h"
+#include "service/compute/auto_compute.h"
 #include "service/pricing.h"
 
 namespace ptc {
@@ -71,6 +72,8 @@ struct RequestPlan {
   // Set when the strategy asks a selector for the most consistent response (usc): one call,
   // reserved the same way.
   std::optional<SelectionCallPlan> usc;
+  // Set for the auto compute policy: its probe and what it decided before the chains.
+  std::optional<compute::AutoCompute> auto_compute;
 };
 
 // `extra_cost_cap` (USD) lowers the cost cap further, e.g. to what a tenant's budget has left;

@@ -1,7 +1,10 @@
 #include "service/run.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "aggregators/confidence/confidence_tracker.h"
+#include "aggregators/stop/auto/auto_compute.h"
 #include "aggregators/verifier/verify_prompt.h"
 #include "boost/asio/post.hpp"
 #include "common/status_macros.h"
@@ -308,6 +311,20 @@ void Run::CheckStop() {
   }
 }
 
+// The auto compute policy: what it decided before the chains, and what the probe showed.
+void Run::RecordCompute() {
+  if (!plan_.auto_compute) return;
+  v1::ComputeDecision* d = response_.mutable_compute();
+  *d = plan_.auto_compute->decision;
+  const size_t probe = std::min<size_t>(plan_.auto_compute->probe, votes_.size());
+  const std::span<const ChainVote> chains(votes_.data(), probe);
+  const bool probe_done =
+      std::all_of(chains.begin(), chains.end(), [](const ChainVote& v) { return v.finished; });
+  d->set_probe(static_cast<uint32_t>(probe));  // the whole plan when it is smaller
+  d->set_probe_agreement(Agreement(chains));
+  d->set_settled(probe_done && d->probe_agreement() >= plan_.auto_compute->settled);
+}
+
 // Against the whole plan: each unlaunched chain would have cost a mean finished chain; each
 // cancelled one (by the stop or a confidence cut), that minus what it did generate. Means are over
 // chains that finished OK.
@@ -507,6 +524,7 @@ void Run::Complete() {
   const double seconds = SecondsSinceStart(Clock::now());
   response_.set_duration_s(seconds);
   RecordSavings();
+  RecordCompute();
   if (!plan_.reference.empty()) {
     response_.set_reference_answer(plan_.reference);
     const bool correct = s.answered && plan_.extractor->Matches(s.answer, plan_.reference);

@@ -107,6 +107,7 @@ class Run : public std::enable_shared_from_this<Run> {
   // Cancels a running chain whose confidence fell below the cut threshold (from its observer).
   void CutChain(uint32_t index);
   void RecordSavings();
+  void RecordCompute();
   // `confidence`: the chain's statistics when the strategy wants log-probabilities and some
   // token carried them.
   void OnChainDone(uint32_t index, ChainResult result, std::optional<Clock::time_point> first_token,

@@ -1,6 +1,7 @@
 #include "service/server.h"
 
 #include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -13,6 +14,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server_builder.h"
 #include "samplers/backend_registry.h"
+#include "service/compute/thinking_policy.h"
 #include "service/tls_config.h"
 
 namespace ptc {
@@ -45,6 +47,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
   }
   // Trained answer scorers load now rather than on the first request that names one.
   learned::ModelStore::Default().PreloadAll();
+  // And the auto compute policy's thinking policies; a file that does not load is reported now
+  // and again to each request that names it.
+  for (const std::string& error : compute::PolicyStore::Default().PreloadAll()) {
+    std::fprintf(stderr, "ptc-server: thinking policy not loaded: %s\n", error.c_str());
+  }
   s->service_ = std::make_unique<OrchestratorService>(
       RunContext{s->io_, *s->backends_, s->prices_, s->config_.limits(), *s->metrics_}, s->config_);
 
