@@ -10,6 +10,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "aggregators/extract/constraints.h"
 #include "grpcpp/client_context.h"
 #include "samplers/sim/sim_model.h"
 
@@ -144,7 +145,9 @@ v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, i
   v1::Message* m = req.add_messages();
   m->set_role(v1::Message::ROLE_USER);
   m->set_content(prompt.text);
-  if (question.numeric) {
+  if (question.instruction()) {
+    *req.mutable_answer_format() = InstructionAnswerFormat(question);
+  } else if (question.numeric) {
     req.mutable_answer_format()->mutable_number();
   } else {
     req.mutable_answer_format()->mutable_multiple_choice()->set_letters(prompt.letters);
@@ -162,8 +165,11 @@ v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, i
   }
   *req.mutable_stop() = options.stop;
   *req.mutable_launch() = options.launch;
-  req.set_reference_answer(question.numeric ? question.correct_answer
-                                            : std::string(1, prompt.correct_letter));
+  *req.mutable_compute() = options.compute;
+  // An instruction item is graded by its constraints; any reference asks for grading.
+  req.set_reference_answer(question.instruction() ? std::string(kConstraintsReference)
+                           : question.numeric     ? question.correct_answer
+                                                  : std::string(1, prompt.correct_letter));
   req.set_experiment(options.experiment);
   std::string id = absl::StrCat(question.id, "/r", repeat, "/n", n);
   if (id.size() > kMaxRequestIdBytes) id = absl::StrCat("q", question_index, "/r", repeat, "/n", n);

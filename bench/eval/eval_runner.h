@@ -36,6 +36,7 @@ struct EvalOptions {
   v1::LaunchPolicy launch;                      // unset = the stop rule's default
   v1::Aggregation aggregation;                  // unset = majority vote
   uint32_t thinking_budget = 0;                 // SamplingGroup.thinking_budget
+  v1::ComputePolicy compute;                    // unset = the group as given
   std::string prompt_template;                  // empty = the default (common/mcq_dataset.h)
   absl::Duration timeout = absl::Seconds(300);  // deadline of each call
   // Called once per N, in the runner's thread, when the last request of that N completes (so N
@@ -54,7 +55,11 @@ struct EvalResults {
 // The seed of (question, repeat): choice shuffle and chain seed.
 uint64_t QuestionSeed(uint64_t base_seed, int question, int repeat);
 
-// The SolveRequest for one (question, repeat, N).
+// The reference answer sent for an instruction item: graded by its constraints, not compared.
+inline constexpr char kConstraintsReference[] = "constraints";
+
+// The SolveRequest for one (question, repeat, N). A multiple-choice question is graded against
+// the correct letter, a numeric one as a number, an instruction item by its constraints.
 v1::SolveRequest BuildRequest(const McqQuestion& question, int question_index, int repeat,
                               uint32_t n, const EvalOptions& options);
 

@@ -12,11 +12,21 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "bench/eval/eval_runner.h"
 #include "bench/eval/records.h"
+#include "service/compute/prompt_features.h"
 
 namespace ptc::eval {
 namespace {
+
+// The prompt's features as the server computes them for a thinking policy (the messages joined
+// as compute::PromptFeatures joins them).
+std::vector<float> RequestPromptFeatures(const v1::SolveRequest& request) {
+  std::string text;
+  for (const v1::Message& m : request.messages()) absl::StrAppend(&text, m.content(), "\n");
+  return compute::PromptFeatures(text);
+}
 
 // A call: which series, which N, which question and repeat.
 struct Job {
@@ -64,7 +74,7 @@ bool Series::Subsamplable() const {
   const bool majority = aggregation.strategy_case() == v1::Aggregation::STRATEGY_NOT_SET ||
                         aggregation.has_majority();
   const bool fixed = stop_rule.rule_case() == v1::StopRule::RULE_NOT_SET || stop_rule.has_fixed();
-  return majority && fixed;
+  return majority && fixed && !compute.has_auto_();
 }
 
 absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name) {
@@ -125,6 +135,54 @@ absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name) {
   return a;
 }
 
+absl::StatusOr<v1::ComputePolicy> ComputeByName(const std::string& name) {
+  v1::ComputePolicy c;
+  if (name == "fixed") return c;
+  if (name != "auto" && !absl::StartsWith(name, "auto:")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("\"", name, "\" is not a compute policy (fixed, auto[:key=value,...])"));
+  }
+  v1::ComputePolicy::Auto* a = c.mutable_auto_();
+  if (name == "auto") return c;
+  for (absl::string_view kv : absl::StrSplit(name.substr(5), ',')) {
+    const std::pair<std::string, std::string> p = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+    uint32_t u = 0;
+    double d = 0;
+    const bool is_u = absl::SimpleAtoi(p.second, &u);
+    if (p.first == "probe" && is_u && u > 0) {
+      a->set_probe(u);
+    } else if (p.first == "settled" && absl::SimpleAtod(p.second, &d) && d > 0.5 && d <= 1) {
+      a->set_settled_agreement(d);
+    } else if (p.first == "escalate" && is_u) {
+      a->set_escalate_thinking_budget(u);
+    } else if (p.first == "budget" && is_u) {
+      a->set_thinking_budget(u);
+    } else if (p.first == "policy" && !p.second.empty()) {
+      a->set_thinking_model(p.second);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"", kv, "\" in \"", name,
+          "\": expected probe=N (>= 1), settled=X (in (0.5, 1]), escalate=TOKENS, budget=TOKENS "
+          "or policy=NAME"));
+    }
+  }
+  return c;
+}
+
+std::string ComputeName(const v1::ComputePolicy& compute) {
+  if (!compute.has_auto_()) return "fixed";
+  const v1::ComputePolicy::Auto& a = compute.auto_();
+  std::string name = "auto";
+  if (a.probe() > 0) absl::StrAppend(&name, " probe=", a.probe());
+  if (a.settled_agreement() > 0) absl::StrAppend(&name, " settled=", a.settled_agreement());
+  if (a.escalate_thinking_budget() > 0) {
+    absl::StrAppend(&name, " escalate=", a.escalate_thinking_budget());
+  }
+  if (!a.thinking_model().empty()) absl::StrAppend(&name, " policy=", a.thinking_model());
+  if (a.thinking_budget() > 0) absl::StrAppend(&name, " budget=", a.thinking_budget());
+  return name;
+}
+
 std::string StopName(const v1::StopRule& stop) {
   const google::protobuf::Reflection* reflection = stop.GetReflection();
   const google::protobuf::FieldDescriptor* f = reflection->GetOneofFieldDescriptor(
@@ -160,8 +218,9 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
   v1::Orchestrator::StubInterface::async_interface* async = stub.async();
   if (async == nullptr) return absl::InvalidArgumentError("the stub has no callback API");
   const absl::Time started = absl::Now();
-  const bool all_mcq = std::none_of(questions.begin(), questions.end(),
-                                    [](const McqQuestion& q) { return q.numeric; });
+  const bool all_mcq = std::none_of(questions.begin(), questions.end(), [](const McqQuestion& q) {
+    return q.numeric || q.instruction();
+  });
   const uint32_t max_n = *std::max_element(options.ns.begin(), options.ns.end());
 
   // Which series subsample, and the calls each makes.
@@ -246,6 +305,7 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
     e.launch = options.launch;
     e.aggregation = series.aggregation;
     e.thinking_budget = series.thinking_budget;
+    e.compute = series.compute;
     e.prompt_template = options.prompt_template;
   }
 
@@ -275,6 +335,8 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
         r.repeat = j.repeat;
         r.seed = QuestionSeed(options.base_seed, j.question, j.repeat);
         r.latency_s = outcome.latency_s;
+        r.prompt_features = RequestPromptFeatures(BuildRequest(
+            questions[j.question], j.question, j.repeat, j.n, request_options[j.series]));
         const RequestResult rr = ToRequestResult(outcome, j.question, j.repeat, j.n);
         if (rr.ok) {
           FillFromResponse(outcome.response, r);

@@ -34,6 +34,9 @@ struct Series {
   std::string stop = "fixed";   // the StopRule oneof field's name
   v1::StopRule stop_rule;
   uint32_t thinking_budget = 0;
+  // The compute policy (SolveRequest.compute); unset = fixed. A series with one names it in
+  // `stop` ("auto probe=4 then fixed", see ComputeName), so keys and tables tell them apart.
+  v1::ComputePolicy compute;
   std::string backend;  // empty = the server's default
   std::string model;    // empty = the backend's default
   // "strategy|stop|budget|backend|model", the series' key in records.
@@ -62,6 +65,12 @@ absl::StatusOr<v1::Aggregation> AggregationByName(const std::string& name);
 // The StopRule oneof field's name ("fixed" when unset), followed by the rule's settings that are
 // not defaults ("esc window=8", "deepconf_online warmup=8 window_tokens=256").
 std::string StopName(const v1::StopRule& stop);
+// A compute policy by name: "fixed" (unset) or "auto" with optional settings after a colon,
+// comma-separated: "auto:probe=3,settled=0.75,escalate=2048,policy=NAME,budget=4096" (probe,
+// settled_agreement, escalate_thinking_budget, thinking_model, thinking_budget).
+absl::StatusOr<v1::ComputePolicy> ComputeByName(const std::string& name);
+// "fixed", or "auto" followed by the settings that are not defaults ("auto probe=3").
+std::string ComputeName(const v1::ComputePolicy& compute);
 
 struct Progress {
   size_t done = 0;   // calls finished, including those resumed from records

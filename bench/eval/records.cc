@@ -101,6 +101,7 @@ void FillFromResponse(const v1::SolveResponse& response, Record& r) {
   }
   std::sort(r.chains.begin(), r.chains.end(),
             [](const ChainFeatures& a, const ChainFeatures& b) { return a.index < b.index; });
+  if (response.has_compute()) r.compute = response.compute();
 }
 
 std::string RecordToJson(const Record& r) {
@@ -162,6 +163,16 @@ std::string RecordToJson(const Record& r) {
                       {"cost_usd", r.cost_usd},
                       {"chains", std::move(chains)}};
   if (!r.verification.empty()) j["verification"] = std::move(verification);
+  if (!r.prompt_features.empty()) j["prompt_features"] = r.prompt_features;
+  if (r.compute.has_value()) {
+    nlohmann::json c = {{"thinking", r.compute->thinking()},
+                        {"probe_agreement", r.compute->probe_agreement()},
+                        {"settled", r.compute->settled()}};
+    if (r.compute->has_thinking_probability()) {
+      c["thinking_probability"] = r.compute->thinking_probability();
+    }
+    j["compute"] = std::move(c);
+  }
   // Invalid UTF-8 from a backend must not make the record unwritable.
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
@@ -262,6 +273,33 @@ absl::StatusOr<Record> RecordFromJson(const std::string& line) {
         g.score = score->get<double>();
       }
       r.verification.push_back(std::move(g));
+    }
+  }
+  if (auto f = j.find("prompt_features"); f != j.end()) {
+    if (!f->is_array()) return absl::InvalidArgumentError("field \"prompt_features\" not an array");
+    for (const auto& x : *f) {
+      if (!x.is_number()) {
+        return absl::InvalidArgumentError("prompt_features: not a number");
+      }
+      r.prompt_features.push_back(x.get<float>());
+    }
+  }
+  if (auto c = j.find("compute"); c != j.end()) {
+    if (!c->is_object()) return absl::InvalidArgumentError("field \"compute\" not an object");
+    v1::ComputeDecision& d = r.compute.emplace();
+    bool thinking = false, settled = false;
+    double agreement = 0;
+    if (!Get(*c, "thinking", thinking, bad) || !Get(*c, "settled", settled, bad) ||
+        !Get(*c, "probe_agreement", agreement, bad)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("compute: field \"", bad, "\" missing or mistyped"));
+    }
+    d.set_policy("auto");
+    d.set_thinking(thinking);
+    d.set_settled(settled);
+    d.set_probe_agreement(agreement);
+    if (auto p = c->find("thinking_probability"); p != c->end() && p->is_number()) {
+      d.set_thinking_probability(p->get<double>());
     }
   }
   return r;

@@ -15,7 +15,10 @@
 //                "model": "sim-reasoner", "mean_token_confidence": 0.4,
 //                "confidence": {"tokens": 610, "window_tokens": 64, "mean_token": 2.0,
 //                               "lowest_group": 1.1, "bottom_10": 1.3, "tail": 2.0}}, ...],
-//    "verification": [{"answer": "B", "score": 0.81}, {"answer": "C"}]}
+//    "verification": [{"answer": "B", "score": 0.81}, {"answer": "C"}],
+//    "prompt_features": [6.1, 5.0, 4, 0, 1, 0.0, 1, 1, 0.0],
+//    "compute": {"thinking": true, "thinking_probability": 0.8, "probe_agreement": 0.75,
+//                "settled": false}}
 //
 // mean_token_confidence is present only when the backend returned log-probabilities, and
 // "confidence" (the chain's ChainConfidence) only when the strategy asked for them too;
@@ -23,7 +26,9 @@
 // entry per verifier call, "score" only when the call gave one) only for a strategy that grades
 // candidates. ToChainRecord rebuilds a ChainRecord from a chain's fields, so `ptc train-scorer`
 // computes a learned scorer's features from records exactly as the server does from a response.
-// Records written before group, backend, model and confidence were recorded still load.
+// "compute" only for a series with an auto compute policy ("thinking_probability" only when a
+// thinking policy decided). Records written before group, backend, model, confidence and the
+// prompt features were recorded still load.
 #pragma once
 
 #include <cstdint>
@@ -92,6 +97,11 @@ struct Record {
   double cost_usd = 0;
   std::vector<ChainFeatures> chains;  // by plan index
   std::vector<VerifierGrade> verification;
+  // The prompt's features (service/compute/prompt_features.h), what `ptc train-policy` learns
+  // from; empty in records written before they were recorded.
+  std::vector<float> prompt_features;
+  // What an auto compute policy decided (SolveResponse.compute), when the series had one.
+  std::optional<v1::ComputeDecision> compute;
 };
 
 // The ChainRecord a chain's recorded fields describe (no text, cost or timing beyond what is

@@ -1,12 +1,15 @@
 #include "service/client/arg_parsing.h"
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 
 namespace ptc::client {
@@ -177,6 +180,57 @@ absl::StatusOr<v1::LaunchPolicy> ParseLaunch(absl::string_view flag, absl::strin
   }
   return absl::InvalidArgumentError(
       absl::StrCat("--", flag, ": \"", text, "\" is not all, waves:K or waves:K:FIRST"));
+}
+
+bool ParseCommandOptions(const std::string& command, const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string*>& options, std::ostream& err) {
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a.size() < 3 || a.substr(0, 2) != "--") {
+      err << "ptc " << command << ": unexpected argument \"" << a << "\"\n";
+      return false;
+    }
+    const size_t eq = a.find('=');
+    const std::string name = absl::StrReplaceAll(a.substr(2, eq - 2), {{"-", "_"}});
+    auto it = options.find(name);
+    if (it == options.end()) {
+      err << "ptc " << command << ": --" << a.substr(2, eq - 2)
+          << " is not an option of this command (see ptc " << command << " --help)\n";
+      return false;
+    }
+    if (eq != std::string::npos) {
+      *it->second = a.substr(eq + 1);
+    } else if (i + 1 < argv.size()) {
+      *it->second = argv[++i];
+    } else {
+      err << "ptc " << command << ": --" << a.substr(2) << " needs a value\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+bool WriteFileAtomically(const std::string& command, const std::string& path,
+                         const std::string& bytes, std::ostream& err) {
+  const std::string tmp = absl::StrCat(path, ".tmp");
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    f.close();
+    if (!f) {
+      err << "ptc " << command << ": cannot write " << tmp << "\n";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    err << "ptc " << command << ": cannot rename " << tmp << " to " << path << ": " << ec.message()
+        << "\n";
+    std::filesystem::remove(tmp, ec);
+    return false;
+  }
+  return true;
 }
 
 }  // namespace ptc::client

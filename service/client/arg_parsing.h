@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -38,5 +40,16 @@ absl::StatusOr<std::vector<v1::StopRule>> ParseStopList(absl::string_view flag,
 
 // A launch policy: "all" (all at once), "waves:K" or "waves:K:FIRST"; "" = the rule's default.
 absl::StatusOr<v1::LaunchPolicy> ParseLaunch(absl::string_view flag, absl::string_view text);
+
+// A subcommand's options, `--name value` or `--name=value` (dashes or underscores), into the
+// strings `options` maps their underscore names to. False (after printing "ptc COMMAND: ...") on
+// an unknown option, a missing value or a positional argument.
+bool ParseCommandOptions(const std::string& command, const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string*>& options, std::ostream& err);
+
+// Writes `bytes` to a temporary file beside `path` and renames it over `path`, so a reader never
+// sees half a file. False (after printing "ptc COMMAND: ...") on failure.
+bool WriteFileAtomically(const std::string& command, const std::string& path,
+                         const std::string& bytes, std::ostream& err);
 
 }  // namespace ptc::client

@@ -85,18 +85,24 @@ int RunEvalCommand(const EvalArgs& args, std::ostream& out, std::ostream& err) {
     if (!aggregation.ok())
       return Bad(err, absl::StrCat("--strategy: ", aggregation.status().message()));
     for (const v1::StopRule& stop : args.stops) {
-      for (uint32_t budget : args.thinking_budgets) {
-        for (const std::string& backend : args.backends) {
-          for (const std::string& model : args.models) {
-            eval::Series s;
-            s.strategy = strategy;
-            s.aggregation = *aggregation;
-            s.stop_rule = stop;
-            s.stop = eval::StopName(stop);
-            s.thinking_budget = budget;
-            s.backend = backend;
-            s.model = model;
-            series.push_back(std::move(s));
+      for (const v1::ComputePolicy& compute : args.computes) {
+        for (uint32_t budget : args.thinking_budgets) {
+          for (const std::string& backend : args.backends) {
+            for (const std::string& model : args.models) {
+              eval::Series s;
+              s.strategy = strategy;
+              s.aggregation = *aggregation;
+              s.stop_rule = stop;
+              s.stop = eval::StopName(stop);
+              if (compute.has_auto_()) {
+                s.stop = absl::StrCat(eval::ComputeName(compute), " then ", s.stop);
+              }
+              s.compute = compute;
+              s.thinking_budget = budget;
+              s.backend = backend;
+              s.model = model;
+              series.push_back(std::move(s));
+            }
           }
         }
       }

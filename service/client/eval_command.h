@@ -21,9 +21,10 @@ struct EvalArgs {
   std::vector<std::string> strategies = {"majority"};  // majority, weighted, filtered
   std::vector<v1::StopRule> stops = {v1::StopRule()};  // one sweep per rule; default fixed N
   std::vector<uint32_t> thinking_budgets = {0};
-  std::vector<std::string> backends = {""};  // "" = the server's default
-  std::vector<std::string> models = {""};    // "" = the backend's default
-  v1::LaunchPolicy launch;                   // unset = each rule's default
+  std::vector<v1::ComputePolicy> computes = {v1::ComputePolicy()};  // default fixed
+  std::vector<std::string> backends = {""};                         // "" = the server's default
+  std::vector<std::string> models = {""};                           // "" = the backend's default
+  v1::LaunchPolicy launch;                                          // unset = each rule's default
   // Where results.csv, results.json, report.md, the plots and records.jsonl go; empty = print only.
   std::string out_dir;
   bool resume = false;    // continue from out_dir/records.jsonl

@@ -15,11 +15,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "bench/eval/experiment.h"
 #include "common/cli_flags.h"
 #include "service/client/arg_parsing.h"
 #include "service/client/connection.h"
 #include "service/client/eval_command.h"
 #include "service/client/solve_command.h"
+#include "service/client/train_policy_command.h"
 #include "service/client/train_scorer_command.h"
 
 // Shared by the subcommands; each takes the ones in its usage below.
@@ -55,6 +58,9 @@ ABSL_FLAG(int, concurrency, 8, "Solve calls in flight");
 ABSL_FLAG(std::string, experiment, "", "experiment label");
 ABSL_FLAG(int, limit, 0, "first Q questions only; 0 = all");
 ABSL_FLAG(std::string, launch, "", "launch policy: all, waves:K or waves:K:FIRST");
+ABSL_FLAG(std::string, compute, "fixed",
+          "compute policies to sweep: fixed, auto[:probe=P,settled=X,escalate=B,policy=NAME,"
+          "budget=B] (';' between policies)");
 ABSL_FLAG(std::string, stop, "fixed",
           "stop rules to sweep: fixed, ac[:threshold], esc[:window], "
           "deepconf[:warmup[:window[:consensus]]]");
@@ -69,6 +75,7 @@ constexpr char kUsage[] =
     "  eval    run an accuracy experiment over a dataset for several N\n"
     "  hash-key  read an API key on stdin, print its SHA-256 for the server's tenants config\n"
     "  train-scorer  fit the learned strategy's scorer on ptc eval records\n"
+    "  train-policy  fit the auto compute policy's thinking policy on ptc eval records\n"
     "\n"
     "`ptc <command> --help` describes a command's options. solve and eval also take the\n"
     "connection options:\n"
@@ -144,6 +151,9 @@ constexpr char kEvalUsage[] =
     "                       deepconf[:warmup[:window[:consensus]]] (DeepConf online)\n"
     "                       (default fixed; early-stopping rules launch in waves)\n"
     "  --launch POLICY      all, waves:K or waves:K:FIRST (default: the rule's own)\n"
+    "  --compute LIST       compute policies, ';'-separated: fixed (default) or\n"
+    "                       auto[:probe=P,settled=X,escalate=B,policy=NAME,budget=B]: a probe\n"
+    "                       wave, then the rest of N only for contested questions\n"
     "  --backend LIST       backends (default: the server's default)\n"
     "  --model LIST         models (default: the backend's default)\n"
     "  --max-tokens K       output tokens per chain (default: the server's)\n"
@@ -160,7 +170,7 @@ const std::set<std::string> kEvalFlags = {
     "dataset",     "n",          "out",      "server",         "repeats",         "seed",
     "concurrency", "experiment", "limit",    "backend",        "model",           "max_tokens",
     "timeout_s",   "stop",       "launch",   "strategy",       "thinking_budget", "resume",
-    "subsample",   "scenario",   "progress", "dataset_format", "prompt_template"};
+    "subsample",   "scenario",   "progress", "dataset_format", "prompt_template", "compute"};
 // The flags given on the command line (by their underscore names).
 std::set<std::string> g_given;
 
@@ -292,6 +302,16 @@ int Eval(const std::vector<char*>& positional, const std::string& command_line) 
   auto stops = ptc::client::ParseStopList("stop", absl::GetFlag(FLAGS_stop));
   if (!Check("eval", stops)) return 2;
   args.stops = *stops;
+  args.computes.clear();
+  for (absl::string_view name : absl::StrSplit(absl::GetFlag(FLAGS_compute), ';')) {
+    auto compute = ptc::eval::ComputeByName(std::string(name));
+    if (!compute.ok()) {
+      std::fprintf(stderr, "ptc eval: --compute: %s\n",
+                   std::string(compute.status().message()).c_str());
+      return 2;
+    }
+    args.computes.push_back(*compute);
+  }
   auto launch = ptc::client::ParseLaunch("launch", absl::GetFlag(FLAGS_launch));
   if (!Check("eval", launch)) return 2;
   args.launch = *launch;
@@ -339,6 +359,9 @@ int main(int argc, char** argv) {
       return help ? 0 : 2;
     }
     return ptc::client::RunHashKeyCommand(std::cin, std::cout, std::cerr);
+  }
+  if (command == "train-policy") {
+    return ptc::client::RunTrainPolicyCommand({argv + 2, argv + argc}, std::cout, std::cerr);
   }
   if (command == "train-scorer") {
     return ptc::client::RunTrainScorerCommand({argv + 2, argv + argc}, std::cout, std::cerr);

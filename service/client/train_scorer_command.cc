@@ -29,42 +29,6 @@ struct Args {
   std::string rounds;
 };
 
-// Reads `--name value` and `--name=value` (dashes or underscores); false (after printing) on an
-// unknown option, a missing value or a positional argument.
-bool ParseArgs(const std::vector<std::string>& argv, Args& args, std::ostream& err) {
-  const std::map<std::string, std::string*> options = {{"records", &args.records},
-                                                       {"out", &args.out},
-                                                       {"kind", &args.kind},
-                                                       {"holdout_fraction", &args.holdout_fraction},
-                                                       {"split_seed", &args.split_seed},
-                                                       {"n", &args.n},
-                                                       {"rounds", &args.rounds}};
-  for (size_t i = 0; i < argv.size(); ++i) {
-    const std::string& a = argv[i];
-    if (a.size() < 3 || a.substr(0, 2) != "--") {
-      err << "ptc train-scorer: unexpected argument \"" << a << "\"\n";
-      return false;
-    }
-    const size_t eq = a.find('=');
-    const std::string name = absl::StrReplaceAll(a.substr(2, eq - 2), {{"-", "_"}});
-    auto it = options.find(name);
-    if (it == options.end()) {
-      err << "ptc train-scorer: --" << a.substr(2, eq - 2)
-          << " is not an option of this command (see ptc train-scorer --help)\n";
-      return false;
-    }
-    if (eq != std::string::npos) {
-      *it->second = a.substr(eq + 1);
-    } else if (i + 1 < argv.size()) {
-      *it->second = argv[++i];
-    } else {
-      err << "ptc train-scorer: --" << a.substr(2) << " needs a value\n";
-      return false;
-    }
-  }
-  return true;
-}
-
 // Fills `options` from `args`; false (after printing) on a bad value.
 bool ToOptions(const Args& args, eval::ScorerTrainingOptions& options, std::ostream& err) {
   auto fail = [&err](const std::string& message) {
@@ -131,29 +95,6 @@ void PrintByN(const eval::Evaluation& e, std::ostream& out) {
   }
 }
 
-// Writes `bytes` to a temporary file beside `path` and renames it over `path`.
-bool WriteAtomically(const std::string& path, const std::string& bytes, std::ostream& err) {
-  const std::string tmp = absl::StrCat(path, ".tmp");
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    f.close();
-    if (!f) {
-      err << "ptc train-scorer: cannot write " << tmp << "\n";
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    err << "ptc train-scorer: cannot rename " << tmp << " to " << path << ": " << ec.message()
-        << "\n";
-    std::filesystem::remove(tmp, ec);
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 int RunTrainScorerCommand(const std::vector<std::string>& argv, std::ostream& out,
@@ -165,7 +106,17 @@ int RunTrainScorerCommand(const std::vector<std::string>& argv, std::ostream& ou
     }
   }
   Args args;
-  if (!ParseArgs(argv, args, err)) return 2;
+  if (!ParseCommandOptions("train-scorer", argv,
+                           {{"records", &args.records},
+                            {"out", &args.out},
+                            {"kind", &args.kind},
+                            {"holdout_fraction", &args.holdout_fraction},
+                            {"split_seed", &args.split_seed},
+                            {"n", &args.n},
+                            {"rounds", &args.rounds}},
+                           err)) {
+    return 2;
+  }
   eval::ScorerTrainingOptions options;
   if (!ToOptions(args, options, err)) return 2;
 
@@ -203,7 +154,7 @@ int RunTrainScorerCommand(const std::vector<std::string>& argv, std::ostream& ou
   } else {
     out << "  held-out: none (holdout fraction 0)\n";
   }
-  if (!WriteAtomically(args.out, trained->file, err)) return 1;
+  if (!WriteFileAtomically("train-scorer", args.out, trained->file, err)) return 1;
   out << "model: " << learned::KindName(trained->model->kind()) << ", "
       << learned::FeatureNames().size() << " features, version " << trained->model->version()
       << ", " << trained->file.size() << " bytes, written to " << args.out << "\n";
