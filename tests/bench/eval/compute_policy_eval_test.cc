@@ -13,19 +13,17 @@
 #include "ptc/v1/backends/sim.pb.h"
 #include "service/config.h"
 #include "service/server.h"
+#include "tests/bench/eval/eval_test_util.h"
 
 namespace ptc::eval {
 namespace {
 
-constexpr int kRepeats = 3;
+using testing_util::FastSim;
+using testing_util::Mean;
+using testing_util::PairedDiffCi;
+using testing_util::StartServer;
 
-v1::ServerConfig FastSim() {
-  v1::ServerConfig c = DefaultServerConfig();
-  v1::SimBackendConfig sim;
-  sim.set_tokens_per_second(1e6);
-  c.mutable_backends(0)->mutable_config()->PackFrom(sim);
-  return LocalServerConfig(c);
-}
+constexpr int kRepeats = 3;
 
 struct Point {
   std::string name;
@@ -47,16 +45,13 @@ Point Summarise(const std::string& name, const std::vector<RequestResult>& resul
 }
 
 Interval PairedDiffCi(const Point& a, const Point& b) {
-  std::vector<double> d(a.scores.size());
-  for (size_t i = 0; i < d.size(); ++i) d[i] = a.scores[i] - b.scores[i];
-  return BootstrapMeanCi(d);
+  return testing_util::PairedDiffCi(a.scores, b.scores);
 }
 
 TEST(ComputePolicyEvalTest, AutoBeatsTheBestFixedNAtEqualOrLowerCost) {
-  auto server = Server::Start(FastSim());
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::Orchestrator::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<Server> server;
+  std::unique_ptr<v1::Orchestrator::Stub> stub;
+  ASSERT_NO_FATAL_FAILURE(StartServer(FastSim(), &server, &stub));
   auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
   ASSERT_TRUE(questions.ok()) << questions.status();
   const size_t q = questions->size();
@@ -84,7 +79,7 @@ TEST(ComputePolicyEvalTest, AutoBeatsTheBestFixedNAtEqualOrLowerCost) {
           Summarise(absl::StrCat("auto probe=", probe, " max N=", n), r->by_n[0], q));
     }
   }
-  (*server)->Shutdown();
+  server->Shutdown();
 
   std::printf("%-24s %9s %9s %8s\n", "series", "accuracy", "$/q", "chains");
   for (const auto* v : {&fixed_points, &auto_points}) {

@@ -26,23 +26,21 @@
 #include "ptc/v1/backends/sim.pb.h"
 #include "service/config.h"
 #include "service/server.h"
+#include "tests/bench/eval/eval_test_util.h"
 
 namespace ptc::eval {
 namespace {
+
+using testing_util::FastSim;
+using testing_util::Mean;
+using testing_util::PairedDiffCi;
+using testing_util::StartServer;
 
 // Four shuffles per question, drawn once at N = 32; N = 8 and 16 are prefixes of those chains.
 constexpr int kRepeats = 4;
 constexpr uint32_t kMaxN = 32;
 const std::vector<uint32_t> kNs = {8, 16, 32};
 constexpr double kHoldoutFraction = 0.5;
-
-v1::ServerConfig FastSim() {
-  v1::ServerConfig c = DefaultServerConfig();
-  v1::SimBackendConfig sim;
-  sim.set_tokens_per_second(1e6);  // fast chains: the test measures selection, not latency
-  c.mutable_backends(0)->mutable_config()->PackFrom(sim);
-  return LocalServerConfig(c);
-}
 
 std::string TempDir() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
@@ -75,22 +73,15 @@ std::vector<double> Means(const std::map<std::string, std::vector<double>>& by_q
   return out;
 }
 
-double Mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0 : s / v.size();
-}
-
 TEST(LearnedEvalTest, ATrainedScorerBeatsMajorityOnHeldOutQuestions) {
   const std::string dir = TempDir();
   const std::string scorer_dir = dir + "/scorers";
   std::filesystem::create_directories(scorer_dir);
   // Before the server (and its model store) starts: this process's scorer directory.
   setenv("PTC_SCORER_DIR", scorer_dir.c_str(), 1);
-  auto server = Server::Start(FastSim());
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::Orchestrator::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<Server> server;
+  std::unique_ptr<v1::Orchestrator::Stub> stub;
+  ASSERT_NO_FATAL_FAILURE(StartServer(FastSim(), &server, &stub));
   auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
   ASSERT_TRUE(questions.ok()) << questions.status();
 
@@ -146,7 +137,7 @@ TEST(LearnedEvalTest, ATrainedScorerBeatsMajorityOnHeldOutQuestions) {
       },
       /*max_in_flight=*/32, absl::Seconds(60), /*cancel=*/nullptr,
       [&](CallOutcome& outcome) { served[outcome.index] = std::move(outcome); });
-  (*server)->Shutdown();
+  server->Shutdown();
   size_t mismatches = 0;
   for (size_t i = 0; i < calls.size(); ++i) {
     ASSERT_TRUE(served[i].status.ok()) << served[i].status.error_message();
@@ -223,10 +214,9 @@ TEST(LearnedEvalTest, ServedWithAVerifierAndWithABrokenModel) {
   std::ofstream(dir + "/trust.json") << VerifierTrustingModel();
   std::ofstream(dir + "/broken.json") << "{\"format\": \"ptc-scorer\"}";
   setenv("PTC_SCORER_DIR", dir.c_str(), 1);
-  auto server = Server::Start(FastSim());
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::Orchestrator::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<Server> server;
+  std::unique_ptr<v1::Orchestrator::Stub> stub;
+  ASSERT_NO_FATAL_FAILURE(StartServer(FastSim(), &server, &stub));
   auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
   ASSERT_TRUE(questions.ok()) << questions.status();
 
@@ -276,7 +266,7 @@ TEST(LearnedEvalTest, ServedWithAVerifierAndWithABrokenModel) {
       stub->Solve(&bad_ctx, BuildRequest((*questions)[0], 0, 0, 8, options), &response);
   EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(bad.error_message().find("aggregation.learned.model"), std::string::npos);
-  (*server)->Shutdown();
+  server->Shutdown();
   std::filesystem::remove_all(dir);
 }
 

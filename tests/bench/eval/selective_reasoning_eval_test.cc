@@ -24,9 +24,15 @@
 #include "ptc/v1/backends/sim.pb.h"
 #include "service/config.h"
 #include "service/server.h"
+#include "tests/bench/eval/eval_test_util.h"
 
 namespace ptc::eval {
 namespace {
+
+using testing_util::FastSim;
+using testing_util::Mean;
+using testing_util::PairedDiffCi;
+using testing_util::StartServer;
 
 constexpr int kRepeats = 8;
 constexpr uint32_t kThinkBudget = 4096;
@@ -37,31 +43,17 @@ std::string MixedDataset() {
   return (std::filesystem::path(PTC_SOURCE_DIR) / "bench/data/mixed_reasoning_if.jsonl").string();
 }
 
-v1::ServerConfig MixedSim() {
-  v1::ServerConfig c = DefaultServerConfig();
-  v1::SimBackendConfig sim;
-  sim.set_dataset(MixedDataset());
-  sim.set_tokens_per_second(1e6);
-  c.mutable_backends(0)->mutable_config()->PackFrom(sim);
-  return LocalServerConfig(c);
-}
-
-double Mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? 0 : s / v.size();
-}
-
 TEST(SelectiveReasoningEvalTest, ThePolicyBeatsAlwaysAndNeverThinkingOnQuestionsItNeverSaw) {
   const std::string dir = ::testing::TempDir() + "/selective_reasoning";
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir + "/policies");
   // Before the server (and its policy store) starts: this process's policy directory.
   setenv("PTC_POLICY_DIR", (dir + "/policies").c_str(), 1);
-  auto server = Server::Start(MixedSim());
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::Orchestrator::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  v1::SimBackendConfig sim;
+  sim.set_dataset(MixedDataset());
+  std::unique_ptr<Server> server;
+  std::unique_ptr<v1::Orchestrator::Stub> stub;
+  ASSERT_NO_FATAL_FAILURE(StartServer(FastSim(sim), &server, &stub));
   auto questions = LoadMcqJsonl(MixedDataset());
   ASSERT_TRUE(questions.ok()) << questions.status();
   const size_t q = questions->size();
@@ -111,7 +103,7 @@ TEST(SelectiveReasoningEvalTest, ThePolicyBeatsAlwaysAndNeverThinkingOnQuestions
     ASSERT_EQ(r->errors, 0) << r->first_error;
     decided[h] = r->by_n[0];
   }
-  (*server)->Shutdown();
+  server->Shutdown();
 
   // Per question, mean correctness and cost over the repeats: never, always, policy.
   std::vector<double> never(q, 0), always(q, 0), policy(q, 0);
@@ -135,12 +127,7 @@ TEST(SelectiveReasoningEvalTest, ThePolicyBeatsAlwaysAndNeverThinkingOnQuestions
       thinks_on_mcq += thought && !(*questions)[r.question].instruction();
     }
   }
-  std::vector<double> d_never(q), d_always(q);
-  for (size_t i = 0; i < q; ++i) {
-    d_never[i] = policy[i] - never[i];
-    d_always[i] = policy[i] - always[i];
-  }
-  const Interval ci_never = BootstrapMeanCi(d_never), ci_always = BootstrapMeanCi(d_always);
+  const Interval ci_never = PairedDiffCi(policy, never), ci_always = PairedDiffCi(policy, always);
   std::printf(
       "%zu questions (%zu multiple choice) x %d repeats, N = 1, cross-fitted in two halves\n"
       "  never think   accuracy %.4f  $%.5f/call\n"
@@ -151,8 +138,8 @@ TEST(SelectiveReasoningEvalTest, ThePolicyBeatsAlwaysAndNeverThinkingOnQuestions
       "  policy - always %+.4f, paired 95%% CI [%+.4f, %+.4f]\n",
       q, mcq, kRepeats, Mean(never), cost_never, Mean(always), cost_always, kThinkBudget,
       Mean(policy), cost_policy, 100.0 * thinks / (q * kRepeats),
-      thinks ? 100.0 * thinks_on_mcq / thinks : 0.0, Mean(d_never), ci_never.low, ci_never.high,
-      Mean(d_always), ci_always.low, ci_always.high);
+      thinks ? 100.0 * thinks_on_mcq / thinks : 0.0, Mean(policy) - Mean(never), ci_never.low,
+      ci_never.high, Mean(policy) - Mean(always), ci_always.low, ci_always.high);
   EXPECT_GT(ci_never.low, 0);
   EXPECT_GT(ci_always.low, 0);
   EXPECT_LT(cost_policy, cost_always);

@@ -16,9 +16,15 @@
 #include "ptc/v1/backends/sim.pb.h"
 #include "service/config.h"
 #include "service/server.h"
+#include "tests/bench/eval/eval_test_util.h"
 
 namespace ptc::eval {
 namespace {
+
+using testing_util::FastSim;
+using testing_util::Mean;
+using testing_util::PairedDiffCi;
+using testing_util::StartServer;
 
 constexpr int kRepeats = 2;
 // Simulated chains are ~600 tokens; a 64-token group window is about the paper's proportion of
@@ -45,24 +51,10 @@ std::vector<double> QuestionScores(const std::vector<RequestResult>& results, si
   return score;
 }
 
-// Paired bootstrap 95% CI of mean(a - b) over questions.
-Interval PairedDiffCi(const std::vector<double>& a, const std::vector<double>& b) {
-  std::vector<double> d(a.size());
-  for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
-  return BootstrapMeanCi(d);
-}
-
-double Mean(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return s / v.size();
-}
-
 TEST(StrategiesEvalTest, ConfidenceVotesBeatMajorityOnlyWhenThereIsASignal) {
-  auto server = Server::Start(TwoSimBackends());
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::Orchestrator::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<Server> server;
+  std::unique_ptr<v1::Orchestrator::Stub> stub;
+  ASSERT_NO_FATAL_FAILURE(StartServer(TwoSimBackends(), &server, &stub));
   auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
   ASSERT_TRUE(questions.ok()) << questions.status();
   const size_t q = questions->size();
@@ -98,7 +90,7 @@ TEST(StrategiesEvalTest, ConfidenceVotesBeatMajorityOnlyWhenThereIsASignal) {
   v1::Aggregation weighted_mean = weighted;
   weighted_mean.mutable_weighted()->set_measure(v1::MEAN_TOKEN);
   run("sim", "weighted_mean", weighted_mean, {32});
-  (*server)->Shutdown();
+  server->Shutdown();
   if (HasFailure()) return;
 
   std::printf("accuracy (%zu questions x %d repeats; window %u tokens, lowest group)\n", q,

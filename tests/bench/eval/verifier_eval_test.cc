@@ -16,22 +16,20 @@
 #include "ptc/v1/backends/sim.pb.h"
 #include "service/config.h"
 #include "service/server.h"
+#include "tests/bench/eval/eval_test_util.h"
 
 namespace ptc::eval {
 namespace {
+
+using testing_util::FastSim;
+using testing_util::Mean;
+using testing_util::PairedDiffCi;
+using testing_util::StartServer;
 
 // Six shuffles per question: the verifier's effect at N = 32 is a few points, and with fewer
 // repeats the per-question noise widens the paired interval to about that size.
 constexpr int kRepeats = 6;
 const std::vector<uint32_t> kNs = {1, 32};
-
-v1::ServerConfig FastSim() {
-  v1::ServerConfig c = DefaultServerConfig();
-  v1::SimBackendConfig sim;
-  sim.set_tokens_per_second(1e6);  // fast chains: the test measures selection, not latency
-  c.mutable_backends(0)->mutable_config()->PackFrom(sim);
-  return LocalServerConfig(c);
-}
 
 // Per question, the mean correctness over its repeats.
 std::vector<double> QuestionScores(const std::vector<RequestResult>& results, size_t questions) {
@@ -57,10 +55,9 @@ TEST(VerifierEvalTest, StrategyNamesSetTheSimulatedVerifiersAuc) {
 }
 
 TEST(VerifierEvalTest, AnAuc08VerifierBeatsMajorityAtN32) {
-  auto server = Server::Start(FastSim());
-  ASSERT_TRUE(server.ok()) << server.status();
-  auto stub = v1::Orchestrator::NewStub(
-      grpc::CreateChannel((*server)->address(), grpc::InsecureChannelCredentials()));
+  std::unique_ptr<Server> server;
+  std::unique_ptr<v1::Orchestrator::Stub> stub;
+  ASSERT_NO_FATAL_FAILURE(StartServer(FastSim(), &server, &stub));
   auto questions = LoadMcqJsonl(DefaultSampleDatasetPath());
   ASSERT_TRUE(questions.ok()) << questions.status();
   const size_t q = questions->size();
@@ -86,7 +83,7 @@ TEST(VerifierEvalTest, AnAuc08VerifierBeatsMajorityAtN32) {
       stats[strategy].push_back(Summarize(kNs[i], results->by_n[i]));
     }
   }
-  (*server)->Shutdown();
+  server->Shutdown();
   if (HasFailure()) return;
 
   std::printf("accuracy [95%% CI] and $/question (%zu questions x %d repeats)\n", q, kRepeats);
