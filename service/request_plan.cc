@@ -343,6 +343,12 @@ absl::StatusOr<RequestPlan> PlanRequest(const v1::SolveRequest& r, const v1::Ser
     }
     const std::string model =
         group.model().empty() ? std::string(backend->default_model()) : group.model();
+    if (auto_compute && auto_compute->thinking_budget.value_or(0) > 0 &&
+        backend->capabilities().thinking == ThinkingStyle::kNone) {
+      return Invalid("compute.auto.thinking_model",
+                     absl::StrCat("the policy turned thinking on and backend \"", backend_name,
+                                  "\" (", field, ") has no extended thinking"));
+    }
     ASSIGN_OR_RETURN(
         const ChainSizing base,
         SizeChains(compute::WithThinking(

@@ -242,3 +242,80 @@ TEST_F(RequestPlanThinkingTest, VerifierCallsAreReservedAfterTheChains) {
 
 }  // namespace
 }  // namespace ptc
+
+namespace ptc {
+namespace {
+
+// The auto compute policy's planning, with the thinking policy shipped in bench/data/policies.
+class RequestPlanAutoTest : public RequestPlanThinkingTest {
+ protected:
+  absl::StatusOr<RequestPlan> PlanAuto(const std::string& backend, const std::string& prompt,
+                                       const std::string& policy, uint32_t escalate = 0) {
+    v1::SolveRequest r;
+    auto* m = r.add_messages();
+    m->set_role(v1::Message::ROLE_USER);
+    m->set_content(prompt);
+    auto* g = r.add_sampling();
+    g->set_backend(backend);
+    g->set_n(6);
+    g->set_thinking_budget(backend == "plain" ? 0 : 8192);
+    auto* a = r.mutable_compute()->mutable_auto_();
+    a->set_probe(2);
+    a->set_thinking_model(policy);
+    a->set_escalate_thinking_budget(escalate);
+    return PlanRequest(r, limits_, *backends_, prices_);
+  }
+};
+
+constexpr char kMcqPrompt[] =
+    "Answer the following multiple choice question. The last line of your response should be of "
+    "the following format: 'Answer: $LETTER' (without quotes) where LETTER is one of ABCD. Think "
+    "step by step before answering.\n\nWhich particle mediates the electromagnetic force?\n\n"
+    "A) Gluon\nB) Photon\nC) W boson\nD) Graviton";
+constexpr char kInstructionPrompt[] =
+    "Describe how a rainbow forms.\n\nWrite only in lowercase letters.\nUse at most 40 words.\n"
+    "End your response with the exact phrase \"that is all.\"";
+
+TEST_F(RequestPlanAutoTest, TheThinkingPolicyOverridesTheGroupsThinking) {
+  auto think = PlanAuto("budget", kMcqPrompt, "sim-mixed");
+  ASSERT_TRUE(think.ok()) << think.status();
+  ASSERT_TRUE(think->auto_compute.has_value());
+  EXPECT_TRUE(think->auto_compute->decision.thinking());
+  for (const PlannedChain& c : think->chains) {
+    EXPECT_EQ(c.spec.thinking_budget, 4096u);  // the budget the policy was trained with
+  }
+  auto effort = PlanAuto("effort", kMcqPrompt, "sim-mixed");
+  ASSERT_TRUE(effort.ok()) << effort.status();
+  EXPECT_FALSE(effort->chains[0].spec.reasoning_effort.empty());
+
+  auto no_think = PlanAuto("budget", kInstructionPrompt, "sim-mixed", /*escalate=*/2048);
+  ASSERT_TRUE(no_think.ok()) << no_think.status();
+  EXPECT_FALSE(no_think->auto_compute->decision.thinking());
+  for (const PlannedChain& c : no_think->chains) {
+    EXPECT_EQ(c.spec.thinking_budget, 0u);  // nor escalated: thinking does not help here
+  }
+
+  auto plain = PlanAuto("plain", kMcqPrompt, "sim-mixed");
+  EXPECT_EQ(plain.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(plain.status().message(),
+              HasSubstr("compute.auto.thinking_model: the policy turned thinking on and backend "
+                        "\"plain\" (sampling[0]) has no extended thinking"));
+  // A policy that turns thinking off is fine anywhere.
+  EXPECT_TRUE(PlanAuto("plain", kInstructionPrompt, "sim-mixed").ok());
+}
+
+TEST_F(RequestPlanAutoTest, ChainsAfterTheProbeAreSizedAndReservedWithTheEscalatedBudget) {
+  auto plan = PlanAuto("budget", kMcqPrompt, "", /*escalate=*/16384);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->chains.size(), 6u);
+  EXPECT_EQ(plan->first_wave, 2u);
+  for (const PlannedChain& c : plan->chains) {
+    EXPECT_EQ(c.spec.thinking_budget, c.spec.index < 2 ? 8192u : 16384u) << c.spec.index;
+    EXPECT_GT(c.spec.max_tokens, c.spec.thinking_budget);
+  }
+  EXPECT_GT(plan->chains[2].spec.max_tokens, plan->chains[0].spec.max_tokens);  // reserved so
+  EXPECT_EQ(plan->stop_rule->name(), "auto");
+}
+
+}  // namespace
+}  // namespace ptc
