@@ -267,12 +267,33 @@ void Exchange::Use(std::shared_ptr<Connection> conn) {
 
 void Exchange::ArmPhase(std::chrono::milliseconds timeout, const char* which) {
   const uint64_t phase = ++phase_;
+  idle_armed_ = false;
   phase_timer_.expires_after(timeout);
   phase_timer_.async_wait([self = shared_from_this(), phase, which](const error_code& ec) {
     if (ec || self->done_ || phase != self->phase_) return;
     self->Abort(absl::DeadlineExceededError(
         absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base, ": ", which,
                      " timeout exceeded")));
+  });
+}
+
+void Exchange::ArmIdle() {
+  idle_armed_ = true;
+  WaitIdle(++phase_);
+}
+
+void Exchange::WaitIdle(uint64_t phase) {
+  phase_timer_.expires_at(last_read_ + client_->options().timeouts.idle);
+  phase_timer_.async_wait([self = shared_from_this(), phase](const error_code& ec) {
+    if (ec || self->done_ || phase != self->phase_) return;
+    // A read started since the timer was set: wait for the rest of the gap since that read.
+    if (self->last_read_ + self->client_->options().timeouts.idle >
+        std::chrono::steady_clock::now()) {
+      return self->WaitIdle(phase);
+    }
+    self->Abort(absl::DeadlineExceededError(
+        absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base,
+                     ": idle timeout exceeded")));
   });
 }
 
@@ -356,19 +377,31 @@ void Exchange::ReadBody() {
   if (done_) return;
   if (abort_) return Fail(asio::error::operation_aborted, "reading the response body from");
   if (parser_->is_done()) return Complete();
-  ArmPhase(client_->options().timeouts.idle, "idle");
-  parser_->get().body().data = body_buffer_.data();
-  parser_->get().body().size = body_buffer_.size();
+  last_read_ = std::chrono::steady_clock::now();
+  if (!idle_armed_) ArmIdle();
+  if (read_buffer_.size() != read_size_) read_buffer_.resize(read_size_);
+  parser_->get().body().data = read_buffer_.data();
+  parser_->get().body().size = read_buffer_.size();
   conn_->Visit([&](auto& stream) {
     bhttp::async_read_some(
         stream, conn_->buffer, *parser_, [self = shared_from_this()](error_code ec, size_t) {
           if (ec == bhttp::error::need_buffer) ec = {};
-          const size_t n = self->body_buffer_.size() - self->parser_->get().body().size;
+          std::string& buffer = self->read_buffer_;
+          const size_t n = buffer.size() - self->parser_->get().body().size;
           if (n > 0 && !self->first_body_after_) {
             self->first_body_after_ = std::chrono::steady_clock::now() - self->began_;
           }
+          if (n == buffer.size()) self->read_size_ = std::min(2 * self->read_size_, kMaxRead);
           if (n > 0 && !self->abort_) {
-            self->handler_->OnBody(std::string_view(self->body_buffer_.data(), n));
+            if (2 * n >= buffer.size()) {
+              // Most of the buffer is body: hand it over rather than copy it (the next read
+              // allocates another).
+              buffer.resize(n);
+              self->handler_->OnBodyOwned(std::move(buffer));
+              buffer.clear();
+            } else {
+              self->handler_->OnBodyOwned(std::string(buffer.data(), n));
+            }
           }
           if (ec) return self->Fail(ec, "reading the response body from");
           self->ReadBody();

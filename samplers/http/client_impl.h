@@ -5,7 +5,6 @@
 // them. Stats() reads counters under `stats_mu_`.
 #pragma once
 
-#include <array>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -107,6 +106,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void Abort(absl::Status status);
   void Finish(absl::Status status);
   void ArmPhase(std::chrono::milliseconds timeout, const char* which);
+  // The idle timeout, armed once per response body: reads only move last_read_ forward, and the
+  // timer, when it fires, waits again for what is left of the gap since then (a lazy deadline).
+  void ArmIdle();
+  void WaitIdle(uint64_t phase);
   void DropConnection();
 
   std::shared_ptr<ClientImpl> client_;
@@ -120,7 +123,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   uint64_t phase_ = 0;
   boost::beast::http::request<boost::beast::http::string_body> message_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
-  std::array<char, 16384> body_buffer_;
+  // The body read buffer, allocated when the body starts: kMinRead bytes, doubled up to kMaxRead
+  // when a read fills it. Handed to the handler (and replaced) when a read filled half of it.
+  static constexpr size_t kMinRead = 4096;
+  static constexpr size_t kMaxRead = 16384;
+  std::string read_buffer_;
+  size_t read_size_ = kMinRead;
+  bool idle_armed_ = false;                          // the idle timer is armed for this body
+  std::chrono::steady_clock::time_point last_read_;  // the latest body read started
   std::optional<absl::Status> abort_;  // why the exchange is being torn down (timeout, cancel)
   bool started_ = false;
   bool queued_ = false;

@@ -76,27 +76,36 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     std::string error_body;  // of a non-2xx response, bounded
   };
 
-  // Forwards the client's calls for one attempt to the strand.
+  // Forwards the client's calls for one attempt to the strand. The client calls it in order,
+  // never concurrently (on its own strand). The head waits here and goes with the next call (the
+  // Upstream reads it only on a body or the completion), which saves a post per attempt.
   class AttemptHandler : public ResponseHandler {
    public:
     AttemptHandler(std::shared_ptr<Upstream> up, uint32_t attempt)
         : up_(std::move(up)), attempt_(attempt) {}
-    void OnHead(const ResponseHead& head) override {
-      asio::post(up_->strand_, [up = up_, a = attempt_, head] { up->OnHead(a, head); });
-    }
-    void OnBody(std::string_view bytes) override {
-      asio::post(up_->strand_,
-                 [up = up_, a = attempt_, b = std::string(bytes)] { up->OnBody(a, b); });
+    void OnHead(const ResponseHead& head) override { head_ = head; }
+    void OnBody(std::string_view bytes) override { OnBodyOwned(std::string(bytes)); }
+    // The client's buffer, moved through to the strand: no copy here.
+    void OnBodyOwned(std::string bytes) override {
+      asio::post(up_->strand_, [up = up_, a = attempt_, h = std::exchange(head_, std::nullopt),
+                                b = std::move(bytes)]() mutable {
+        if (h) up->OnHead(a, std::move(*h));
+        up->OnBody(a, b);
+      });
     }
     void OnComplete(absl::Status status) override {
-      asio::post(up_->strand_,
-                 [up = up_, a = attempt_, s = std::move(status)] { up->OnComplete(a, s); });
+      asio::post(up_->strand_, [up = up_, a = attempt_, h = std::exchange(head_, std::nullopt),
+                                s = std::move(status)]() mutable {
+        if (h) up->OnHead(a, std::move(*h));
+        up->OnComplete(a, s);
+      });
       up_.reset();
     }
 
    private:
     std::shared_ptr<Upstream> up_;
     const uint32_t attempt_;
+    std::optional<ResponseHead> head_;  // arrived, not yet posted
   };
 
   uint32_t n() const { return static_cast<uint32_t>(chains_.size()); }
@@ -154,8 +163,8 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     return head.status >= 200 && head.status < 300;
   }
 
-  void OnHead(uint32_t id, const ResponseHead& head) {
-    if (Attempt* a = Find(id)) a->head = head;
+  void OnHead(uint32_t id, ResponseHead head) {
+    if (Attempt* a = Find(id)) a->head = std::move(head);
   }
 
   // Attempt `id` is the one whose response the chains get: the others are cancelled.
@@ -175,7 +184,7 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     decode_error_.reset();
   }
 
-  void OnBody(uint32_t id, const std::string& bytes) {
+  void OnBody(uint32_t id, std::string_view bytes) {
     if (!winner_) {
       Attempt* a = Find(id);
       if (a == nullptr || !a->head) return;

@@ -76,6 +76,10 @@ class ResponseHandler {
   virtual ~ResponseHandler() = default;
   virtual void OnHead(const ResponseHead& head) = 0;
   virtual void OnBody(std::string_view bytes) = 0;
+  // The same as OnBody, with bytes the handler may keep (the client hands over its read buffer
+  // when a read filled enough of it, saving a copy for a handler that queues the bytes). The
+  // client calls this one; the default passes a view to OnBody.
+  virtual void OnBodyOwned(std::string bytes) { OnBody(bytes); }
   // OK: the whole body arrived. Otherwise UNAVAILABLE (connect failure, reset, truncated body, or
   // every endpoint's circuit breaker open: then nothing was sent), DEADLINE_EXCEEDED (a timeout;
   // the message says which), CANCELLED (Call::Cancel).

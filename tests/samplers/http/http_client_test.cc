@@ -276,6 +276,57 @@ TEST_F(HttpClientTest, IdleTimeout) {
   EXPECT_TRUE(server.WaitForDisconnects(1));
 }
 
+// The idle timer is armed once per body and re-armed lazily: reads that keep coming within the
+// idle timeout never trip it, however long the body takes.
+TEST_F(HttpClientTest, SteadyBodyLongerThanTheIdleTimeout) {
+  FakeHttpServer server;
+  server.Enqueue(FakeResponse::Sse(
+      {"data: 1\n\n", "data: 2\n\n", "data: 3\n\n", "data: 4\n\n", "data: 5\n\n", "data: 6\n\n"},
+      80ms));
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.idle = 250ms;
+  MakeClient(options);
+  std::shared_ptr<RecordingHandler> h;
+  const auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Run(Post(), &h).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 350ms);
+  EXPECT_EQ(h->body(), "data: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\ndata: 5\n\ndata: 6\n\n");
+}
+
+// The idle gap counts from the last read, not from when the timer was first armed.
+TEST_F(HttpClientTest, IdleTimeoutCountsFromTheLastRead) {
+  FakeHttpServer server;
+  FakeResponse r = FakeResponse::Sse({"data: a\n\n"});
+  r.chunks.emplace_back("data: b\n\n", 150ms);
+  r.chunks.emplace_back("data: never\n\n", std::chrono::hours(1));
+  server.Enqueue(r);
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.idle = 250ms;
+  MakeClient(options);
+  std::shared_ptr<RecordingHandler> h;
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status status = Run(Post(), &h);
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status.message(), HasSubstr("idle timeout"));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 390ms);
+  EXPECT_EQ(h->body(), "data: a\n\ndata: b\n\n");
+  EXPECT_TRUE(server.WaitForDisconnects(1));
+}
+
+// Bodies larger than the initial read buffer arrive whole (the buffer grows and is handed over).
+TEST_F(HttpClientTest, LargeBodyArrivesWhole) {
+  FakeHttpServer server;
+  std::string big;
+  for (int i = 0; big.size() < 100'000; ++i) big += "data: " + std::to_string(i) + "\n\n";
+  server.Enqueue(FakeResponse::Sse({big.substr(0, 50'000), big.substr(50'000)}));
+  MakeClient(server.url());
+  std::shared_ptr<RecordingHandler> h;
+  ASSERT_TRUE(Run(Post(), &h).ok());
+  EXPECT_EQ(h->body(), big);
+}
+
 TEST_F(HttpClientTest, TotalTimeout) {
   FakeHttpServer server;
   server.Enqueue(Hanging());
