@@ -310,12 +310,17 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
   }
 
   absl::Status write_status;
+  // Each call's prompt features, taken when its request is built (both callbacks run in this
+  // thread), for its record.
+  std::vector<std::vector<float>> prompt_features(todo.size());
   results.calls_made = RunSolveCalls(
       *async, todo.size(),
       [&](size_t i) {
         const Job& j = todo[i];
-        return BuildRequest(questions[j.question], j.question, j.repeat, j.n,
-                            request_options[j.series]);
+        v1::SolveRequest request = BuildRequest(questions[j.question], j.question, j.repeat, j.n,
+                                                request_options[j.series]);
+        prompt_features[i] = RequestPromptFeatures(request);
+        return request;
       },
       options.max_in_flight, options.timeout, options.cancel,
       [&](CallOutcome& outcome) {
@@ -335,8 +340,7 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
         r.repeat = j.repeat;
         r.seed = QuestionSeed(options.base_seed, j.question, j.repeat);
         r.latency_s = outcome.latency_s;
-        r.prompt_features = RequestPromptFeatures(BuildRequest(
-            questions[j.question], j.question, j.repeat, j.n, request_options[j.series]));
+        r.prompt_features = std::move(prompt_features[outcome.index]);
         const RequestResult rr = ToRequestResult(outcome, j.question, j.repeat, j.n);
         if (rr.ok) {
           FillFromResponse(outcome.response, r);

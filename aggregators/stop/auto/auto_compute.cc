@@ -25,8 +25,8 @@ uint32_t AutoComputeRule::default_wave_size() const {
 
 StopCheck AutoComputeRule::Check(const Tally& tally, std::span<const ChainVote> chains) const {
   if (chains.size() < probe_) return {};
-  const double agreement = Agreement(chains.first(probe_));
-  if (agreement >= settled_) return {true, agreement};
+  if (!probe_agreement_) probe_agreement_ = Agreement(chains.first(probe_));
+  if (*probe_agreement_ >= settled_) return {true, *probe_agreement_};
   return inner_->Check(tally, chains);
 }
 

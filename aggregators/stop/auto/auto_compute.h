@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "aggregators/stop_rule.h"
 
@@ -47,6 +48,9 @@ class AutoComputeRule : public StopRule {
   const uint32_t probe_;
   const double settled_;
   const std::unique_ptr<StopRule> inner_;
+  // The probe's agreement, once it has finished (its votes do not change after that). The rule is
+  // used from one request's strand only (stop_rule.h), so Check may fill it.
+  mutable std::optional<double> probe_agreement_;
 };
 
 }  // namespace ptc

@@ -67,12 +67,16 @@ TEST(AutoComputeRuleTest, AContestedProbeLeavesTheDecisionToTheRequestsRule) {
   EXPECT_GT(c.statistic, 0.95);
   EXPECT_LT(c.statistic, 1);
 
-  // A lower bar settles a 3-to-1 probe.
+  // A lower bar settles a 3-to-1 probe, not a 2-to-2 one (a rule per request: it keeps its
+  // probe's agreement).
   AutoComputeRule lenient(4, 0.75, Inner(v1::StopRule()));
   v = Votes("AABA");
   EXPECT_TRUE(lenient.Check(TallyOf(v), v).stop);
+  AutoComputeRule lenient_split(4, 0.75, Inner(v1::StopRule()));
   v = Votes("ABAB");
-  EXPECT_FALSE(lenient.Check(TallyOf(v), v).stop);
+  EXPECT_FALSE(lenient_split.Check(TallyOf(v), v).stop);
+  v = Votes("ABABAAAA");
+  EXPECT_FALSE(lenient_split.Check(TallyOf(v), v).stop);  // the probe decided: fixed N goes on
 }
 
 TEST(AutoComputeRuleTest, ConfidenceSettingsAreTheInnerRules) {
