@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "absl/strings/str_cat.h"
+#include "boost/asio/bind_executor.hpp"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/beast/http/read.hpp"
@@ -49,7 +50,6 @@ ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_co
                        std::optional<asio::ssl::context> tls)
     : options_(std::move(options)),
       io_(io),
-      strand_(asio::make_strand(io)),
       tls_(std::move(tls)),
       outliers_(urls.size(), options_.outlier, std::chrono::steady_clock::now()) {
   pools_.reserve(urls.size());
@@ -64,14 +64,19 @@ ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_co
 }
 
 std::unique_ptr<Call> ClientImpl::Start(Request request, std::shared_ptr<ResponseHandler> handler) {
-  auto exchange =
-      std::make_shared<Exchange>(shared_from_this(), std::move(request), std::move(handler));
-  asio::post(strand_, [exchange] { exchange->Begin(); });
+  return Start(std::move(request), std::move(handler), asio::make_strand(io_));
+}
+
+std::unique_ptr<Call> ClientImpl::Start(Request request, std::shared_ptr<ResponseHandler> handler,
+                                        const Strand& strand) {
+  auto exchange = std::make_shared<Exchange>(shared_from_this(), std::move(request),
+                                             std::move(handler), strand);
+  asio::post(strand, [exchange] { exchange->Begin(); });
   return std::make_unique<CallImpl>(exchange);
 }
 
 std::vector<EndpointStats> ClientImpl::Stats() const {
-  std::lock_guard<std::mutex> lock(stats_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<EndpointStats> out;
   for (const EndpointPool& p : pools_) {
     out.push_back({p.url.base, p.outstanding, p.open, static_cast<uint32_t>(p.idle.size()),
@@ -82,7 +87,7 @@ std::vector<EndpointStats> ClientImpl::Stats() const {
 
 std::optional<size_t> ClientImpl::PickEndpoint() {
   const auto now = CircuitBreaker::Clock::now();
-  std::lock_guard<std::mutex> lock(stats_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   std::optional<size_t> best;
   for (bool with_ejected : {false, true}) {
     for (size_t k = 0; k < pools_.size(); ++k) {
@@ -106,16 +111,13 @@ std::optional<size_t> ClientImpl::PickEndpoint() {
 void ClientImpl::RecordOutcome(size_t endpoint, std::optional<bool> success,
                                std::optional<std::chrono::steady_clock::duration> first_body) {
   EndpointPool& p = pools_[endpoint];
-  CircuitState before;
-  {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    before = p.breaker.state();
-    if (success.has_value()) {
-      p.breaker.Record(*success, CircuitBreaker::Clock::now());
-      outliers_.Record(endpoint, *success, first_body);
-    } else {
-      p.breaker.Abandon();
-    }
+  std::lock_guard<std::mutex> lock(mu_);
+  const CircuitState before = p.breaker.state();
+  if (success.has_value()) {
+    p.breaker.Record(*success, CircuitBreaker::Clock::now());
+    outliers_.Record(endpoint, *success, first_body);
+  } else {
+    p.breaker.Abandon();
   }
   ReportCircuitChange(p, before);
 }
@@ -126,55 +128,83 @@ void ClientImpl::ReportCircuitChange(const EndpointPool& p, CircuitState before)
   }
 }
 
-std::shared_ptr<Connection> ClientImpl::NewConnection(size_t endpoint) {
-  {
-    std::lock_guard<std::mutex> lock(stats_mu_);
-    ++pools_[endpoint].open;
-  }
+std::shared_ptr<Connection> ClientImpl::Acquire(size_t endpoint,
+                                                const std::shared_ptr<Exchange>& exchange,
+                                                bool& fresh) {
   EndpointPool& p = pools_[endpoint];
-  return std::make_shared<Connection>(strand_, p.url.tls ? &*tls_ : nullptr, p.url,
-                                      options_.verify_peer);
+  std::lock_guard<std::mutex> lock(mu_);
+  fresh = false;
+  if (!p.idle.empty()) {
+    std::shared_ptr<Connection> conn = std::move(p.idle.back());
+    p.idle.pop_back();
+    return conn;
+  }
+  if (p.open < options_.max_connections_per_endpoint) {
+    ++p.open;
+    fresh = true;
+    return std::make_shared<Connection>(io_.get_executor(), p.url.tls ? &*tls_ : nullptr, p.url,
+                                        options_.verify_peer);
+  }
+  p.waiters.push_back(exchange);
+  return nullptr;
+}
+
+bool ClientImpl::Dequeue(size_t endpoint, const std::shared_ptr<Exchange>& exchange) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto& waiters = pools_[endpoint].waiters;
+  const auto it = std::find(waiters.begin(), waiters.end(), exchange);
+  if (it == waiters.end()) return false;
+  waiters.erase(it);
+  return true;
 }
 
 void ClientImpl::Release(size_t endpoint, std::shared_ptr<Connection> conn) {
   EndpointPool& p = pools_[endpoint];
-  if (!p.waiters.empty()) {
-    std::shared_ptr<Exchange> next = std::move(p.waiters.front());
+  std::shared_ptr<Exchange> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (p.waiters.empty()) {
+      p.idle.push_back(std::move(conn));
+      return;
+    }
+    next = std::move(p.waiters.front());
     p.waiters.pop_front();
-    next->Use(std::move(conn));
-    return;
   }
-  std::lock_guard<std::mutex> lock(stats_mu_);
-  p.idle.push_back(std::move(conn));
+  const Strand strand = next->strand();
+  asio::post(strand, [next = std::move(next), conn = std::move(conn)]() mutable {
+    next->Use(std::move(conn));
+  });
 }
 
 void ClientImpl::Closed(size_t endpoint) {
   EndpointPool& p = pools_[endpoint];
+  std::shared_ptr<Exchange> next;
   {
-    std::lock_guard<std::mutex> lock(stats_mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     --p.open;
-  }
-  if (!p.waiters.empty()) {
-    std::shared_ptr<Exchange> next = std::move(p.waiters.front());
+    if (p.waiters.empty()) return;
+    next = std::move(p.waiters.front());
     p.waiters.pop_front();
-    next->Acquire();
   }
+  const Strand strand = next->strand();
+  asio::post(strand, [next = std::move(next)] { next->Acquire(); });
 }
 
 void ClientImpl::Finished(size_t endpoint) {
-  std::lock_guard<std::mutex> lock(stats_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   --pools_[endpoint].outstanding;
 }
 
 // ---- Exchange ----
 
 Exchange::Exchange(std::shared_ptr<ClientImpl> client, Request request,
-                   std::shared_ptr<ResponseHandler> handler)
+                   std::shared_ptr<ResponseHandler> handler, Strand strand)
     : client_(std::move(client)),
       request_(std::move(request)),
       handler_(std::move(handler)),
-      total_timer_(client_->strand()),
-      phase_timer_(client_->strand()) {}
+      strand_(std::move(strand)),
+      total_timer_(strand_),
+      phase_timer_(strand_) {}
 
 void Exchange::Begin() {
   if (done_) return;
@@ -197,23 +227,22 @@ void Exchange::Begin() {
   const char* which = request_deadline_first ? "the request's deadline" : "total timeout";
   if (deadline <= now) {
     return Finish(absl::DeadlineExceededError(absl::StrCat(
-        "HTTP request to ", client_->pool(endpoint_).url.base, ": ", which, " already passed")));
+        "HTTP request to ", client_->url(endpoint_).base, ": ", which, " already passed")));
   }
   total_timer_.expires_at(deadline);
-  total_timer_.async_wait(
-      [self = shared_from_this(), which, request_deadline_first](const error_code& ec) {
-        if (ec || self->done_) return;
-        // The caller's deadline passing says nothing about the endpoint's health.
-        if (request_deadline_first) self->callers_deadline_passed_ = true;
-        self->Abort(absl::DeadlineExceededError(
-            absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base, ": ",
-                         which, " exceeded")));
-      });
+  total_timer_.async_wait([self = shared_from_this(), which,
+                           request_deadline_first](const error_code& ec) {
+    if (ec || self->done_) return;
+    // The caller's deadline passing says nothing about the endpoint's health.
+    if (request_deadline_first) self->callers_deadline_passed_ = true;
+    self->Abort(absl::DeadlineExceededError(absl::StrCat(
+        "HTTP request to ", self->client_->url(self->endpoint_).base, ": ", which, " exceeded")));
+  });
   Acquire();
 }
 
 void Exchange::Cancel() {
-  asio::post(client_->strand(), [self = shared_from_this()] {
+  asio::post(strand_, [self = shared_from_this()] {
     self->Abort(absl::CancelledError("HTTP request cancelled"));
   });
 }
@@ -222,40 +251,27 @@ void Exchange::Abort(absl::Status status) {
   if (done_ || abort_) return;
   abort_ = std::move(status);
   if (!started_) return Finish(*abort_);
-  if (queued_) {
-    auto& waiters = client_->pool(endpoint_).waiters;
-    waiters.erase(std::remove(waiters.begin(), waiters.end(), shared_from_this()), waiters.end());
-    queued_ = false;
+  // Queued: nothing else will wake the exchange. When it is not in the queue, an operation is in
+  // flight (closing makes it complete with an error, and Fail reports abort_) or a connection or
+  // a slot is on its way (Use or Acquire sees abort_).
+  if (!conn_ && !resolver_ && client_->Dequeue(endpoint_, shared_from_this())) {
     return Finish(*abort_);
   }
-  // An operation is in flight: closing makes it complete with an error, and Fail reports abort_.
   if (resolver_) resolver_->cancel();
   if (conn_) conn_->Close();
 }
 
 void Exchange::Acquire() {
   if (done_) return;
-  queued_ = false;
   if (abort_) return Finish(*abort_);
-  EndpointPool& pool = client_->pool(endpoint_);
-  if (!pool.idle.empty()) {
-    std::shared_ptr<Connection> conn;
-    {
-      std::lock_guard<std::mutex> lock(client_->stats_mu());
-      conn = std::move(pool.idle.back());
-      pool.idle.pop_back();
-    }
-    return Use(std::move(conn));
-  }
-  if (pool.open < client_->options().max_connections_per_endpoint) {
-    return Connect(client_->NewConnection(endpoint_));
-  }
-  queued_ = true;
-  pool.waiters.push_back(shared_from_this());
+  bool fresh = false;
+  std::shared_ptr<Connection> conn = client_->Acquire(endpoint_, shared_from_this(), fresh);
+  if (!conn) return;  // queued
+  if (fresh) return Connect(std::move(conn));
+  Use(std::move(conn));
 }
 
 void Exchange::Use(std::shared_ptr<Connection> conn) {
-  queued_ = false;
   conn_ = std::move(conn);
   if (abort_) {
     // Cancelled while the connection was being handed over: it is still good for others.
@@ -271,9 +287,9 @@ void Exchange::ArmPhase(std::chrono::milliseconds timeout, const char* which) {
   phase_timer_.expires_after(timeout);
   phase_timer_.async_wait([self = shared_from_this(), phase, which](const error_code& ec) {
     if (ec || self->done_ || phase != self->phase_) return;
-    self->Abort(absl::DeadlineExceededError(
-        absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base, ": ", which,
-                     " timeout exceeded")));
+    self->Abort(absl::DeadlineExceededError(absl::StrCat("HTTP request to ",
+                                                         self->client_->url(self->endpoint_).base,
+                                                         ": ", which, " timeout exceeded")));
   });
 }
 
@@ -291,17 +307,16 @@ void Exchange::WaitIdle(uint64_t phase) {
         std::chrono::steady_clock::now()) {
       return self->WaitIdle(phase);
     }
-    self->Abort(absl::DeadlineExceededError(
-        absl::StrCat("HTTP request to ", self->client_->pool(self->endpoint_).url.base,
-                     ": idle timeout exceeded")));
+    self->Abort(absl::DeadlineExceededError(absl::StrCat(
+        "HTTP request to ", self->client_->url(self->endpoint_).base, ": idle timeout exceeded")));
   });
 }
 
 void Exchange::Connect(std::shared_ptr<Connection> conn) {
   conn_ = std::move(conn);
   ArmPhase(client_->options().timeouts.connect, "connect");
-  const Url& url = client_->pool(endpoint_).url;
-  resolver_.emplace(client_->strand());
+  const Url& url = client_->url(endpoint_);
+  resolver_.emplace(strand_);
   resolver_->async_resolve(
       url.host, std::to_string(url.port),
       [self = shared_from_this()](const error_code& ec,
@@ -309,29 +324,31 @@ void Exchange::Connect(std::shared_ptr<Connection> conn) {
         self->resolver_.reset();
         if (ec) return self->Fail(ec, "resolving");
         if (self->abort_) return self->Fail(asio::error::operation_aborted, "connecting to");
-        asio::async_connect(self->conn_->socket(), results,
-                            [self](const error_code& ec, const asio::ip::tcp::endpoint&) {
-                              if (ec) return self->Fail(ec, "connecting to");
-                              error_code ignored;
-                              self->conn_->socket().set_option(asio::ip::tcp::no_delay(true),
-                                                               ignored);
-                              self->Handshake();
-                            });
+        asio::async_connect(
+            self->conn_->socket(), results,
+            asio::bind_executor(
+                self->strand_, [self](const error_code& ec, const asio::ip::tcp::endpoint&) {
+                  if (ec) return self->Fail(ec, "connecting to");
+                  error_code ignored;
+                  self->conn_->socket().set_option(asio::ip::tcp::no_delay(true), ignored);
+                  self->Handshake();
+                }));
       });
 }
 
 void Exchange::Handshake() {
   Connection::Tls* tls = conn_->tls_stream();
   if (tls == nullptr) return Send();
-  tls->async_handshake(asio::ssl::stream_base::client,
-                       [self = shared_from_this()](const error_code& ec) {
-                         if (ec) return self->Fail(ec, "TLS handshake with");
-                         self->Send();
-                       });
+  tls->async_handshake(
+      asio::ssl::stream_base::client,
+      asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec) {
+        if (ec) return self->Fail(ec, "TLS handshake with");
+        self->Send();
+      }));
 }
 
 void Exchange::Send() {
-  const Url& url = client_->pool(endpoint_).url;
+  const Url& url = client_->url(endpoint_);
   ArmPhase(client_->options().timeouts.first_byte, "first byte");
   message_ = {};
   message_.version(11);
@@ -345,10 +362,12 @@ void Exchange::Send() {
   reused_ = conn_->used;
   conn_->used = true;
   conn_->Visit([&](auto& stream) {
-    bhttp::async_write(stream, message_, [self = shared_from_this()](const error_code& ec, size_t) {
-      if (ec) return self->Fail(ec, "sending the request to");
-      self->ReadHead();
-    });
+    bhttp::async_write(
+        stream, message_,
+        asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec, size_t) {
+          if (ec) return self->Fail(ec, "sending the request to");
+          self->ReadHead();
+        }));
   });
 }
 
@@ -357,7 +376,8 @@ void Exchange::ReadHead() {
   parser_->body_limit(boost::none);
   conn_->Visit([&](auto& stream) {
     bhttp::async_read_header(
-        stream, conn_->buffer, *parser_, [self = shared_from_this()](const error_code& ec, size_t) {
+        stream, conn_->buffer, *parser_,
+        asio::bind_executor(strand_, [self = shared_from_this()](const error_code& ec, size_t) {
           if (ec) return self->Fail(ec, "reading the response head from");
           self->got_head_ = true;
           ResponseHead head;
@@ -369,7 +389,7 @@ void Exchange::ReadHead() {
           }
           self->handler_->OnHead(head);
           self->ReadBody();
-        });
+        }));
   });
 }
 
@@ -384,28 +404,19 @@ void Exchange::ReadBody() {
   parser_->get().body().size = read_buffer_.size();
   conn_->Visit([&](auto& stream) {
     bhttp::async_read_some(
-        stream, conn_->buffer, *parser_, [self = shared_from_this()](error_code ec, size_t) {
+        stream, conn_->buffer, *parser_,
+        asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, size_t) {
           if (ec == bhttp::error::need_buffer) ec = {};
-          std::string& buffer = self->read_buffer_;
+          const std::string& buffer = self->read_buffer_;
           const size_t n = buffer.size() - self->parser_->get().body().size;
           if (n > 0 && !self->first_body_after_) {
             self->first_body_after_ = std::chrono::steady_clock::now() - self->began_;
           }
           if (n == buffer.size()) self->read_size_ = std::min(2 * self->read_size_, kMaxRead);
-          if (n > 0 && !self->abort_) {
-            if (2 * n >= buffer.size()) {
-              // Most of the buffer is body: hand it over rather than copy it (the next read
-              // allocates another).
-              buffer.resize(n);
-              self->handler_->OnBodyOwned(std::move(buffer));
-              buffer.clear();
-            } else {
-              self->handler_->OnBodyOwned(std::string(buffer.data(), n));
-            }
-          }
+          if (n > 0 && !self->abort_) self->handler_->OnBody(std::string_view(buffer.data(), n));
           if (ec) return self->Fail(ec, "reading the response body from");
           self->ReadBody();
-        });
+        }));
   });
 }
 
@@ -435,7 +446,7 @@ void Exchange::Fail(const error_code& ec, const char* what) {
     stale_retried_ = true;
     return Acquire();
   }
-  const std::string& base = client_->pool(endpoint_).url.base;
+  const std::string& base = client_->url(endpoint_).base;
   if (!verify_error.empty()) {
     return Finish(absl::UnavailableError(
         absl::StrCat("TLS certificate verification failed for ", base, ": ", verify_error)));

@@ -1,8 +1,11 @@
 // The Client implementation: per-endpoint pools and one Exchange per request.
 //
-// Threading: all state below (pools, exchanges, connections) lives on one strand of the
-// io_context; Client::Start and Call::Cancel only post to it, so handler calls never run inside
-// them. Stats() reads counters under `stats_mu_`.
+// Threading: each Exchange lives on its own strand (the caller's, or one made for it): its I/O,
+// timers and handler calls run there, and Client::Start and Call::Cancel only post to it, so
+// handler calls never run inside them. The pools, breakers and outlier detector are shared by
+// every exchange and live under the client's mutex `mu_`; a connection belongs to one exchange at
+// a time (taken from and returned to its pool under the mutex). An exchange waiting for a
+// connection is woken by a post to its strand.
 #pragma once
 
 #include <deque>
@@ -28,10 +31,8 @@
 namespace ptc::http {
 
 class Exchange;
-using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
 
-// One endpoint's connections. Touched only on the client's strand (counters also under the
-// client's stats mutex).
+// One endpoint's connections, under the client's mutex (the URL is immutable).
 struct EndpointPool {
   Url url;
   uint32_t outstanding = 0;  // exchanges started and not finished (queued included)
@@ -47,11 +48,13 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
              std::optional<boost::asio::ssl::context> tls);
 
   std::unique_ptr<Call> Start(Request request, std::shared_ptr<ResponseHandler> handler) override;
+  std::unique_ptr<Call> Start(Request request, std::shared_ptr<ResponseHandler> handler,
+                              const Strand& strand) override;
   std::vector<EndpointStats> Stats() const override;
 
-  // Strand-only API for Exchange.
+  // The API for Exchange; each call takes the mutex itself.
   const ClientOptions& options() const { return options_; }
-  const Strand& strand() const { return strand_; }
+  const Url& url(size_t endpoint) const { return pools_[endpoint].url; }
   // Least outstanding among the endpoints whose breaker lets a request through and that are not
   // ejected as outliers (ejected ones only when no other is available), ties rotated; counts the
   // new exchange. nullopt when every breaker is open.
@@ -61,39 +64,45 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   // time to its first body byte, when one came.
   void RecordOutcome(size_t endpoint, std::optional<bool> success,
                      std::optional<std::chrono::steady_clock::duration> first_body);
-  EndpointPool& pool(size_t i) { return pools_[i]; }
-  std::shared_ptr<Connection> NewConnection(size_t endpoint);  // counts it as open
+  // A connection for `exchange` on `endpoint`: an idle one, a new one (counted as open; not yet
+  // connected: `fresh` is set), or none when the endpoint is at its connection limit, in which
+  // case the exchange is queued and later gets Use (a connection handed over) or Acquire (a slot
+  // freed) posted to its strand.
+  std::shared_ptr<Connection> Acquire(size_t endpoint, const std::shared_ptr<Exchange>& exchange,
+                                      bool& fresh);
+  // Takes `exchange` out of the queue; false when it was not queued (a hand-off is on its way).
+  bool Dequeue(size_t endpoint, const std::shared_ptr<Exchange>& exchange);
   // A connection after a complete keep-alive response: handed to a waiter or kept idle.
   void Release(size_t endpoint, std::shared_ptr<Connection> conn);
   // A connection closed (failure, cancel, no keep-alive): frees its slot for a waiter.
   void Closed(size_t endpoint);
   void Finished(size_t endpoint);  // an exchange ended
-  std::mutex& stats_mu() const { return stats_mu_; }
+  boost::asio::io_context& io() { return io_; }
 
  private:
-  // Tells options_.on_circuit_state when `p`'s breaker is no longer in state `before`.
+  // Tells options_.on_circuit_state when `p`'s breaker is no longer in state `before`. Under mu_.
   void ReportCircuitChange(const EndpointPool& p, CircuitState before);
 
   ClientOptions options_;
   boost::asio::io_context& io_;
-  Strand strand_;
   std::optional<boost::asio::ssl::context> tls_;
-  std::vector<EndpointPool> pools_;
-  OutlierDetector outliers_;  // under stats_mu_
-  size_t rotate_ = 0;
-  mutable std::mutex stats_mu_;
+  mutable std::mutex mu_;
+  std::vector<EndpointPool> pools_;  // the URLs immutable, the rest under mu_
+  OutlierDetector outliers_;         // under mu_
+  size_t rotate_ = 0;                // under mu_
 };
 
-// One request/response exchange. Lives on the client's strand.
+// One request/response exchange. Lives on its strand `strand_`.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(std::shared_ptr<ClientImpl> client, Request request,
-           std::shared_ptr<ResponseHandler> handler);
+           std::shared_ptr<ResponseHandler> handler, Strand strand);
 
+  const Strand& strand() const { return strand_; }
   void Begin();    // on the strand
   void Cancel();   // any thread
-  void Acquire();  // get a connection from the pool, a new one, or queue
-  void Use(std::shared_ptr<Connection> conn);  // a pooled connection handed over (on the strand)
+  void Acquire();  // on the strand: get a connection from the pool, a new one, or queue
+  void Use(std::shared_ptr<Connection> conn);  // on the strand: a pooled connection handed over
 
  private:
   void Connect(std::shared_ptr<Connection> conn);
@@ -115,6 +124,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::shared_ptr<ClientImpl> client_;
   Request request_;
   std::shared_ptr<ResponseHandler> handler_;
+  Strand strand_;
   size_t endpoint_ = 0;
   std::shared_ptr<Connection> conn_;
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
@@ -124,7 +134,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   boost::beast::http::request<boost::beast::http::string_body> message_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
   // The body read buffer, allocated when the body starts: kMinRead bytes, doubled up to kMaxRead
-  // when a read fills it. Handed to the handler (and replaced) when a read filled half of it.
+  // when a read fills it; reused by every read (the handler sees a view of it).
   static constexpr size_t kMinRead = 4096;
   static constexpr size_t kMaxRead = 16384;
   std::string read_buffer_;
@@ -133,7 +143,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::chrono::steady_clock::time_point last_read_;  // the latest body read started
   std::optional<absl::Status> abort_;  // why the exchange is being torn down (timeout, cancel)
   bool started_ = false;
-  bool queued_ = false;
   bool got_head_ = false;
   bool reused_ = false;  // the connection had carried an earlier request
   bool stale_retried_ = false;

@@ -1,5 +1,5 @@
-// One upstream connection (plain TCP or TLS) of a Client's pool. Not thread-safe: used only on
-// the client's strand.
+// One upstream connection (plain TCP or TLS) of a Client's pool. Not thread-safe: used by one
+// exchange at a time, on its strand (taken from and returned to the pool under the client's lock).
 #pragma once
 
 #include <optional>

@@ -17,7 +17,6 @@ namespace ptc::http {
 namespace {
 
 namespace asio = boost::asio;
-using Strand = asio::strand<asio::io_context::executor_type>;
 
 constexpr size_t kMaxErrorBody = 64 << 10;
 constexpr size_t kMaxBody = 64 << 20;
@@ -76,36 +75,23 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     std::string error_body;  // of a non-2xx response, bounded
   };
 
-  // Forwards the client's calls for one attempt to the strand. The client calls it in order,
-  // never concurrently (on its own strand). The head waits here and goes with the next call (the
-  // Upstream reads it only on a body or the completion), which saves a post per attempt.
+  // Passes the client's calls for one attempt to the Upstream. The exchange runs on the
+  // Upstream's strand (Client::Start is given it), so these calls already run there, in order:
+  // no hand-off.
   class AttemptHandler : public ResponseHandler {
    public:
     AttemptHandler(std::shared_ptr<Upstream> up, uint32_t attempt)
         : up_(std::move(up)), attempt_(attempt) {}
-    void OnHead(const ResponseHead& head) override { head_ = head; }
-    void OnBody(std::string_view bytes) override { OnBodyOwned(std::string(bytes)); }
-    // The client's buffer, moved through to the strand: no copy here.
-    void OnBodyOwned(std::string bytes) override {
-      asio::post(up_->strand_, [up = up_, a = attempt_, h = std::exchange(head_, std::nullopt),
-                                b = std::move(bytes)]() mutable {
-        if (h) up->OnHead(a, std::move(*h));
-        up->OnBody(a, b);
-      });
-    }
+    void OnHead(const ResponseHead& head) override { up_->OnHead(attempt_, head); }
+    void OnBody(std::string_view bytes) override { up_->OnBody(attempt_, bytes); }
     void OnComplete(absl::Status status) override {
-      asio::post(up_->strand_, [up = up_, a = attempt_, h = std::exchange(head_, std::nullopt),
-                                s = std::move(status)]() mutable {
-        if (h) up->OnHead(a, std::move(*h));
-        up->OnComplete(a, s);
-      });
-      up_.reset();
+      std::shared_ptr<Upstream> up = std::move(up_);
+      up->OnComplete(attempt_, status);
     }
 
    private:
     std::shared_ptr<Upstream> up_;
     const uint32_t attempt_;
-    std::optional<ResponseHead> head_;  // arrived, not yet posted
   };
 
   uint32_t n() const { return static_cast<uint32_t>(chains_.size()); }
@@ -132,8 +118,9 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     ++attempt_;
     Attempt& a = attempts_.emplace_back();
     a.id = attempt_;
-    a.call = client_->Start(*std::move(request),
-                            std::make_shared<AttemptHandler>(shared_from_this(), attempt_));
+    a.call =
+        client_->Start(*std::move(request),
+                       std::make_shared<AttemptHandler>(shared_from_this(), attempt_), strand_);
     if (!hedge && hedge_.after.count() > 0 && hedges_ == 0) {
       hedge_timer_.expires_after(hedge_.after);
       hedge_timer_.async_wait(

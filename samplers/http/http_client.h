@@ -20,6 +20,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/strand.hpp"
 #include "samplers/http/circuit_breaker.h"
 #include "samplers/http/outlier_detector.h"
 
@@ -43,8 +44,9 @@ struct ClientOptions {
   Timeouts timeouts;
   CircuitBreakerOptions circuit_breaker;
   OutlierOptions outlier;
-  // Called on the client's strand whenever an endpoint's breaker changes state, and once per
-  // endpoint (closed) when the client is created. Must not block.
+  // Called whenever an endpoint's breaker changes state, in the order of the changes (under the
+  // client's lock: it must not block or call back into the client), and once per endpoint
+  // (closed) when the client is created.
   std::function<void(const std::string& endpoint, CircuitState state)> on_circuit_state;
 };
 
@@ -69,17 +71,15 @@ struct ResponseHead {
 
 // Receives one exchange, in order and never concurrently: OnHead at most once, OnBody zero or more
 // times with body bytes as they arrive (chunked encoding already removed), then OnComplete exactly
-// once. Calls run on the client's io_context; they must not block. They never run inside
-// Client::Start or Call::Cancel, so a handler may take its own locks there.
+// once. Calls run on the exchange's strand (the one given to Client::Start, else one of its own);
+// they must not block. They never run inside Client::Start or Call::Cancel, so a handler may take
+// its own locks there.
 class ResponseHandler {
  public:
   virtual ~ResponseHandler() = default;
   virtual void OnHead(const ResponseHead& head) = 0;
+  // `bytes` are valid only during the call (they are the client's read buffer).
   virtual void OnBody(std::string_view bytes) = 0;
-  // The same as OnBody, with bytes the handler may keep (the client hands over its read buffer
-  // when a read filled enough of it, saving a copy for a handler that queues the bytes). The
-  // client calls this one; the default passes a view to OnBody.
-  virtual void OnBodyOwned(std::string bytes) { OnBody(bytes); }
   // OK: the whole body arrived. Otherwise UNAVAILABLE (connect failure, reset, truncated body, or
   // every endpoint's circuit breaker open: then nothing was sent), DEADLINE_EXCEEDED (a timeout;
   // the message says which), CANCELLED (Call::Cancel).
@@ -103,6 +103,8 @@ struct EndpointStats {
   CircuitState circuit = CircuitState::kClosed;
 };
 
+using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+
 class Client {
  public:
   // INVALID_ARGUMENT naming the endpoint (by position) when a URL is malformed or its scheme is
@@ -111,9 +113,14 @@ class Client {
                                                         boost::asio::io_context& io);
   virtual ~Client() = default;
   // Starts an exchange and returns at once. The client keeps `handler` alive until OnComplete.
-  // Dropping the Call does not cancel the exchange.
+  // Dropping the Call does not cancel the exchange. The exchange runs on a strand of its own.
   virtual std::unique_ptr<Call> Start(Request request,
                                       std::shared_ptr<ResponseHandler> handler) = 0;
+  // The same, with the exchange (its I/O, timers and handler calls) on the caller's `strand`:
+  // a caller that lives on a strand gets its handler calls there without a hand-off. The strand
+  // must belong to the client's io_context.
+  virtual std::unique_ptr<Call> Start(Request request, std::shared_ptr<ResponseHandler> handler,
+                                      const Strand& strand) = 0;
   virtual std::vector<EndpointStats> Stats() const = 0;
 };
 
