@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libboost1.81-dev prometheus-cpp-dev libre2-dev nlohmann-json3-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format libssl-dev libxgboost-dev
+  clang-format libssl-dev libxgboost-dev libjemalloc-dev
   gnuplot-nox
   prometheus python3-yaml
 )
