@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <memory>
@@ -197,6 +198,63 @@ TEST_F(HttpClientTest, PoolOfTwoServesFiveRequestsOverTwoConnections) {
   for (auto& h : handlers) EXPECT_TRUE(h->Wait().ok());
   EXPECT_EQ(server.request_count(), 5u);
   EXPECT_LE(server.connections_accepted(), 2u);
+}
+
+// Records, besides what RecordingHandler does, whether every call ran on `strand`.
+class StrandCheckingHandler : public RecordingHandler {
+ public:
+  explicit StrandCheckingHandler(Strand strand) : strand_(std::move(strand)) {}
+  void OnHead(const ResponseHead& head) override {
+    Check();
+    RecordingHandler::OnHead(head);
+  }
+  void OnBody(std::string_view bytes) override {
+    Check();
+    RecordingHandler::OnBody(bytes);
+  }
+  void OnComplete(absl::Status status) override {
+    Check();
+    RecordingHandler::OnComplete(std::move(status));
+  }
+  const Strand& strand() const { return strand_; }
+  int calls() const { return calls_.load(); }
+  int off_strand() const { return off_strand_.load(); }
+
+ private:
+  void Check() {
+    ++calls_;
+    if (!strand_.running_in_this_thread()) ++off_strand_;
+  }
+  Strand strand_;
+  std::atomic<int> calls_{0};
+  std::atomic<int> off_strand_{0};
+};
+
+TEST_F(HttpClientTest, HandlerCallsRunOnTheCallersStrandEvenWhenQueuedForAConnection) {
+  FakeHttpServer server;
+  server.SetDefault(FakeResponse::Sse({"data: a\n\n", "data: b\n\n"}, 5ms));
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.max_connections_per_endpoint = 1;  // the others queue and get the connection handed over
+  MakeClient(options);
+  std::vector<std::shared_ptr<StrandCheckingHandler>> handlers;
+  for (int i = 0; i < 4; ++i) {
+    handlers.push_back(std::make_shared<StrandCheckingHandler>(boost::asio::make_strand(io_.io())));
+  }
+  for (auto& h : handlers) client_->Start(Post(), h, h->strand());
+  for (auto& h : handlers) {
+    ASSERT_TRUE(h->Wait().ok());
+    EXPECT_EQ(h->body(), "data: a\n\ndata: b\n\n");
+    EXPECT_GE(h->calls(), 3);  // head, body, completion
+    EXPECT_EQ(h->off_strand(), 0);
+  }
+  EXPECT_EQ(server.connections_accepted(), 1u);
+  EXPECT_EQ(server.request_count(), 4u);
+  // Without a strand of the caller's the handler is not on that one: the check can fail.
+  auto other = std::make_shared<StrandCheckingHandler>(boost::asio::make_strand(io_.io()));
+  client_->Start(Post(), other);
+  ASSERT_TRUE(other->Wait().ok());
+  EXPECT_EQ(other->off_strand(), other->calls());
 }
 
 TEST_F(HttpClientTest, BalancesByLeastOutstanding) {
