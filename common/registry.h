@@ -8,13 +8,13 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/synchronization/mutex.h"
 
 namespace ptc {
 
@@ -28,7 +28,7 @@ class Registry {
   }
 
   void Register(const std::string& name, Factory factory) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!factories_.emplace(name, std::move(factory)).second) {
       errors_.push_back(absl::StrCat("duplicate registration of plugin \"", name, "\""));
     }
@@ -36,7 +36,7 @@ class Registry {
 
   // The factory for `name`, or NotFound naming it and listing the known ones.
   absl::StatusOr<Factory> Find(const std::string& name) const {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = factories_.find(name);
     if (it == factories_.end()) {
       return absl::NotFoundError(absl::StrCat(
@@ -46,27 +46,28 @@ class Registry {
   }
 
   std::vector<std::string> Names() const {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return NamesLocked();
   }
 
   // OK unless a registration failed (duplicate names).
   absl::Status Errors() const {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (errors_.empty()) return absl::OkStatus();
     return absl::FailedPreconditionError(absl::StrJoin(errors_, "; "));
   }
 
  private:
-  std::vector<std::string> NamesLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  // Call with mu_ held.
+  std::vector<std::string> NamesLocked() const {
     std::vector<std::string> names;
     for (const auto& [name, _] : factories_) names.push_back(name);
     return names;
   }
 
-  mutable absl::Mutex mu_;
-  std::map<std::string, Factory> factories_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> errors_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;  // guards everything below
+  std::map<std::string, Factory> factories_;
+  std::vector<std::string> errors_;
 };
 
 }  // namespace ptc

@@ -24,13 +24,13 @@ const std::string& GatedCall::tenant() const {
 
 void GatedCall::Start(Run::EventSink events, Run::DoneCallback done) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!cancelled_) {
       state_ = State::kRunning;
       run_->Start(std::move(events), [self = shared_from_this(), done = std::move(done)](
                                          absl::Status status, v1::SolveResponse response) {
         {
-          absl::MutexLock lock(&self->mu_);
+          std::lock_guard<std::mutex> lock(self->mu_);
           self->state_ = State::kDone;
         }
         self->ReleaseAll(response.ledger().cost_usd());
@@ -50,7 +50,7 @@ void GatedCall::Drain(const std::string& reason) {
   std::shared_ptr<Run> run;
   uint64_t ticket = 0;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_ || !drain_reason_.empty()) return;
     drain_reason_ = reason;
     if (state_ == State::kRunning) run = run_;
@@ -64,7 +64,7 @@ void GatedCall::Cancel() {
   std::shared_ptr<Run> run;
   uint64_t ticket = 0;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) return;
     cancelled_ = true;
     if (state_ == State::kRunning) run = run_;
@@ -76,7 +76,7 @@ void GatedCall::Cancel() {
 
 void GatedCall::OnAdmission(absl::Status status) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (status.ok()) admitted_ = true;
     if (status.ok() && cancelled_) status = absl::CancelledError("cancelled while admitted");
     state_ = status.ok() ? State::kAdmitted : State::kDone;
@@ -92,7 +92,7 @@ void GatedCall::ReleaseAll(double spent_usd) {
   bool admitted = false;
   bool tenant_reserved = false;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     std::swap(admitted, admitted_);
     std::swap(tenant_reserved, tenant_reserved_);
   }
@@ -134,7 +134,7 @@ std::shared_ptr<GatedCall> Gatekeeper::Begin(const CallInfo& info, const v1::Sol
     bool cancelled = false;
     std::string drain;
     {
-      absl::MutexLock lock(&call->mu_);
+      std::lock_guard<std::mutex> lock(call->mu_);
       call->state_ = GatedCall::State::kQueued;
       call->ticket_ = ticket->id;
       cancelled = call->cancelled_;
@@ -190,7 +190,7 @@ absl::Status Gatekeeper::PlanWithinBudget(GatedCall& call, const CallInfo& info,
       call.chains_ = chains;
       call.reserved_usd_ = plan.reserved_usd;
       {
-        absl::MutexLock lock(&call.mu_);
+        std::lock_guard<std::mutex> lock(call.mu_);
         call.tenant_reserved_ = true;
       }
       metrics_.Observe(tenant, absl::Now());

@@ -13,10 +13,10 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
 #include "ptc/v1/config.pb.h"
 #include "service/admission/access_metrics.h"
 #include "service/admission/admission_controller.h"
@@ -58,13 +58,13 @@ class GatedCall : public std::enable_shared_from_this<GatedCall> {
   std::shared_ptr<Run> run_;
   uint32_t chains_ = 0;  // reserved with the tenant and the admission controller
   double reserved_usd_ = 0;
-  absl::Mutex mu_;
-  bool tenant_reserved_ ABSL_GUARDED_BY(mu_) = false;
-  bool admitted_ ABSL_GUARDED_BY(mu_) = false;
-  State state_ ABSL_GUARDED_BY(mu_) = State::kChecking;
-  uint64_t ticket_ ABSL_GUARDED_BY(mu_) = 0;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  std::string drain_reason_ ABSL_GUARDED_BY(mu_);  // set by Drain
+  std::mutex mu_;  // guards everything below
+  bool tenant_reserved_ = false;
+  bool admitted_ = false;
+  State state_ = State::kChecking;
+  uint64_t ticket_ = 0;
+  bool cancelled_ = false;
+  std::string drain_reason_;  // set by Drain
 };
 
 // What a call shows the gatekeeper.

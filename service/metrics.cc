@@ -226,7 +226,7 @@ std::string Metrics::NLabel(uint32_t n) {
 
 std::string Metrics::ExperimentLabel(const std::string& experiment) {
   if (experiment.empty()) return "none";
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (experiments_.count(experiment)) return experiment;
   if (experiments_.size() < max_experiment_labels_) {
     experiments_.insert(experiment);

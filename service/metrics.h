@@ -3,11 +3,11 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
 
-#include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
 #include "prometheus/gauge.h"
@@ -92,8 +92,8 @@ class Metrics {
   prometheus::Family<prometheus::Gauge>& circuit_state_;
 
   const uint32_t max_experiment_labels_;
-  absl::Mutex mu_;
-  std::set<std::string> experiments_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // guards everything below
+  std::set<std::string> experiments_;
 };
 
 }  // namespace ptc

@@ -24,14 +24,14 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
             Finish(ToGrpcStatus(status));
           });
         });
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     call_ = std::move(call);
   }
 
   void OnCancel() override {
     std::shared_ptr<GatedCall> call;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       call = call_;
     }
     if (call) call->Cancel();
@@ -39,7 +39,7 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
   void OnDone() override {
     const GatedCall* call;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       call = call_.get();
     }
     service_->CallDone(call);
@@ -48,8 +48,8 @@ class OrchestratorService::SolveReactor : public grpc::ServerUnaryReactor {
 
  private:
   OrchestratorService* service_;
-  absl::Mutex mu_;
-  std::shared_ptr<GatedCall> call_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // guards everything below
+  std::shared_ptr<GatedCall> call_;
 };
 
 // Writes events one at a time (gRPC allows one outstanding write). The queue is bounded by the
@@ -71,7 +71,7 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
                    Enqueue(std::move(e), /*last=*/true, ToGrpcStatus(status));
                  });
     });
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     call_ = std::move(call);
   }
 
@@ -80,7 +80,7 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
     bool finish = false;
     grpc::Status status;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       queue_.pop_front();
       if (!ok) {
         // The client is gone; OnCancel follows. Drop what is queued; finish when the Run does.
@@ -103,7 +103,7 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   void OnCancel() override {
     std::shared_ptr<GatedCall> call;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       call = call_;
     }
     if (call) call->Cancel();
@@ -111,7 +111,7 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   void OnDone() override {
     const GatedCall* call;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       call = call_.get();
     }
     service_->CallDone(call);
@@ -123,7 +123,7 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
     const v1::SolveEvent* next = nullptr;
     bool finish = false;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (last) {
         finishing_ = true;
         final_status_ = status;
@@ -149,13 +149,13 @@ class OrchestratorService::StreamReactor : public grpc::ServerWriteReactor<v1::S
   }
 
   OrchestratorService* service_;
-  absl::Mutex mu_;
-  std::shared_ptr<GatedCall> call_ ABSL_GUARDED_BY(mu_);
-  std::deque<v1::SolveEvent> queue_ ABSL_GUARDED_BY(mu_);  // front() is being written
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finishing_ ABSL_GUARDED_BY(mu_) = false;
-  bool broken_ ABSL_GUARDED_BY(mu_) = false;
-  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // guards everything below
+  std::shared_ptr<GatedCall> call_;
+  std::deque<v1::SolveEvent> queue_;  // front() is being written
+  bool writing_ = false;
+  bool finishing_ = false;
+  bool broken_ = false;
+  grpc::Status final_status_;
 };
 
 grpc::ServerUnaryReactor* OrchestratorService::Solve(grpc::CallbackServerContext* ctx,
@@ -185,7 +185,7 @@ std::shared_ptr<GatedCall> OrchestratorService::BeginCall(const grpc::CallbackSe
                                                           const v1::SolveRequest& request,
                                                           GatedCall::Ready ready) {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ++active_calls_;
   }
   CallInfo info;
@@ -206,7 +206,7 @@ std::shared_ptr<GatedCall> OrchestratorService::BeginCall(const grpc::CallbackSe
       });
   std::string drain;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     calls_[call.get()] = call;
     drain = drain_reason_;
   }
@@ -217,7 +217,7 @@ std::shared_ptr<GatedCall> OrchestratorService::BeginCall(const grpc::CallbackSe
 void OrchestratorService::Drain(const std::string& reason) {
   std::vector<std::shared_ptr<GatedCall>> calls;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     drain_reason_ = reason;
     for (auto& [ptr, weak] : calls_) {
       if (auto call = weak.lock()) calls.push_back(std::move(call));
@@ -227,15 +227,22 @@ void OrchestratorService::Drain(const std::string& reason) {
 }
 
 void OrchestratorService::CallDone(const GatedCall* call) {
-  absl::MutexLock lock(&mu_);
+  // Notified under the lock: once WaitForIdle returns, the service may be destroyed.
+  std::lock_guard<std::mutex> lock(mu_);
   calls_.erase(call);
-  --active_calls_;
+  if (--active_calls_ == 0) idle_.notify_all();
 }
 
 bool OrchestratorService::WaitForIdle(absl::Duration timeout) {
-  absl::MutexLock lock(&mu_);
-  bool (*idle)(int*) = [](int* calls) { return *calls == 0; };
-  return mu_.AwaitWithTimeout(absl::Condition(idle, &active_calls_), timeout);
+  std::unique_lock<std::mutex> lock(mu_);
+  auto idle = [this] { return active_calls_ == 0; };
+  // A century or more (InfiniteDuration included) would overflow the clock: no timeout then.
+  if (timeout >= absl::Hours(24 * 365 * 100)) {
+    idle_.wait(lock, idle);
+    return true;
+  }
+  return idle_.wait_for(lock, absl::ToChronoNanoseconds(std::max(timeout, absl::ZeroDuration())),
+                        idle);
 }
 
 }  // namespace ptc

@@ -8,8 +8,10 @@
 // with it every chain upstream.
 #pragma once
 
+#include <condition_variable>
+#include <mutex>
+
 #include "absl/container/flat_hash_map.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ptc/v1/orchestrator.grpc.pb.h"
 #include "service/gatekeeper.h"
@@ -52,11 +54,12 @@ class OrchestratorService final : public v1::Orchestrator::CallbackService {
 
   RunContext ctx_;
   Gatekeeper gate_;
-  absl::Mutex mu_;
-  int active_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::condition_variable idle_;  // notified when active_calls_ drops to 0
+  std::mutex mu_;                 // guards everything below
+  int active_calls_ = 0;
   // The calls in progress (their reactors hold them), for Drain.
-  absl::flat_hash_map<const GatedCall*, std::weak_ptr<GatedCall>> calls_ ABSL_GUARDED_BY(mu_);
-  std::string drain_reason_ ABSL_GUARDED_BY(mu_);  // set by Drain
+  absl::flat_hash_map<const GatedCall*, std::weak_ptr<GatedCall>> calls_;
+  std::string drain_reason_;  // set by Drain
 };
 
 }  // namespace ptc

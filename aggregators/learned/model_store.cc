@@ -44,12 +44,12 @@ FileStamp Stat(const std::string& path) {
 struct ModelStore::Entry {
   std::string name;
   std::string path;
-  absl::Mutex mu;
-  std::shared_ptr<const ScorerModel> model ABSL_GUARDED_BY(mu);
-  std::string error ABSL_GUARDED_BY(mu);  // why the file's latest version is not in use
-  FileStamp stamp ABSL_GUARDED_BY(mu);    // of the file version last tried
-  absl::Time last_check ABSL_GUARDED_BY(mu);
-  bool checking ABSL_GUARDED_BY(mu) = false;
+  std::mutex mu;  // guards everything below
+  std::shared_ptr<const ScorerModel> model;
+  std::string error;  // why the file's latest version is not in use
+  FileStamp stamp;    // of the file version last tried
+  absl::Time last_check;
+  bool checking = false;
 };
 
 std::string DefaultScorerDir() {
@@ -122,7 +122,7 @@ std::shared_ptr<ModelStore::Entry> ModelStore::Load(const std::string& name) {
   entry->path = PathOf(name);
   const FileStamp stamp = Stat(entry->path);
   auto model = ScorerModel::Load(entry->path);
-  absl::MutexLock lock(&entry->mu);
+  std::lock_guard<std::mutex> lock(entry->mu);
   entry->stamp = stamp;
   entry->last_check = options_.now();
   if (model.ok()) {
@@ -138,7 +138,7 @@ absl::StatusOr<ModelStore::Lookup> ModelStore::Get(const std::string& name) {
   if (absl::Status s = ValidateModelName(name); !s.ok()) return s;
   std::shared_ptr<Entry> entry;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     auto it = entries_.find(name);
     if (it != entries_.end()) entry = it->second;
   }
@@ -151,13 +151,13 @@ absl::StatusOr<ModelStore::Lookup> ModelStore::Get(const std::string& name) {
           ")"));
     }
     std::shared_ptr<Entry> loaded = Load(name);
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     entry = entries_.emplace(name, std::move(loaded)).first->second;  // first load wins
   }
   Lookup lookup;
   bool check = false;
   {
-    absl::MutexLock lock(&entry->mu);
+    std::lock_guard<std::mutex> lock(entry->mu);
     const absl::Time now = options_.now();
     if (!entry->checking && now - entry->last_check >= options_.check_interval) {
       entry->checking = true;
@@ -174,7 +174,7 @@ void ModelStore::Check(const std::shared_ptr<Entry>& entry) {
   const FileStamp stamp = Stat(entry->path);
   std::string version;
   {
-    absl::MutexLock lock(&entry->mu);
+    std::lock_guard<std::mutex> lock(entry->mu);
     if (stamp == entry->stamp) {
       entry->checking = false;
       return;
@@ -186,12 +186,12 @@ void ModelStore::Check(const std::shared_ptr<Entry>& entry) {
       version.empty() ? "no model to keep" : absl::StrCat("keeping version ", version);
   if (!stamp.exists) {
     options_.log(absl::StrCat("scorer model ", entry->path, " disappeared; ", keeping));
-    absl::MutexLock lock(&entry->mu);
+    std::lock_guard<std::mutex> lock(entry->mu);
     entry->checking = false;
     return;
   }
   auto model = ScorerModel::Load(entry->path);
-  absl::MutexLock lock(&entry->mu);
+  std::lock_guard<std::mutex> lock(entry->mu);
   entry->checking = false;
   if (!model.ok()) {
     entry->error = absl::StrCat(model.status().message(), "; ", keeping);
@@ -209,16 +209,16 @@ std::vector<std::string> ModelStore::PreloadAll() {
   std::vector<std::string> loaded;
   for (const std::string& name : Available()) {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (entries_.contains(name)) continue;
     }
     std::shared_ptr<Entry> entry = Load(name);
     bool ok;
     {
-      absl::MutexLock lock(&entry->mu);
+      std::lock_guard<std::mutex> lock(entry->mu);
       ok = entry->model != nullptr;
     }
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     entries_.emplace(name, std::move(entry));
     if (ok) loaded.push_back(name);
   }

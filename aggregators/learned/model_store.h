@@ -19,13 +19,12 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "aggregators/learned/scorer_model.h"
 
@@ -85,8 +84,8 @@ class ModelStore {
   void Check(const std::shared_ptr<Entry>& entry);
 
   const Options options_;
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<Entry>> entries_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // guards everything below
+  absl::flat_hash_map<std::string, std::shared_ptr<Entry>> entries_;
 };
 
 }  // namespace ptc::learned

@@ -111,7 +111,7 @@ XgboostModel::~XgboostModel() {
 }
 
 absl::StatusOr<std::string> XgboostModel::Serialize() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   bst_ulong len = 0;
   const char* data = nullptr;
   if (XGBoosterSaveModelToBuffer(booster_, R"({"format": "ubj"})", &len, &data) != 0) {
@@ -128,7 +128,7 @@ absl::StatusOr<std::vector<double>> XgboostModel::Predict(const std::vector<floa
   if (rows.empty()) return std::vector<double>();
   auto data = Matrix::Create(rows, columns_);
   if (!data.ok()) return data.status();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   const bst_ulong* shape = nullptr;
   bst_ulong dim = 0;
   const float* result = nullptr;

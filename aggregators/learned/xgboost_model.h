@@ -11,12 +11,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 
 namespace ptc::learned {
 
@@ -52,8 +51,8 @@ class XgboostModel {
  private:
   XgboostModel(void* booster, size_t columns) : booster_(booster), columns_(columns) {}
 
-  mutable absl::Mutex mu_;
-  void* const booster_ ABSL_PT_GUARDED_BY(mu_);  // BoosterHandle
+  mutable std::mutex mu_;
+  void* const booster_;  // BoosterHandle, used only with mu_ held
   const size_t columns_;
 };
 

@@ -1,15 +1,16 @@
 #include "bench/eval/eval_runner.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <tuple>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "aggregators/extract/constraints.h"
 #include "grpcpp/client_context.h"
 #include "samplers/sim/sim_model.h"
@@ -32,8 +33,9 @@ struct Call {
 
 // What the callbacks share with the calling thread.
 struct Completions {
-  absl::Mutex mu;
-  std::deque<Call*> done ABSL_GUARDED_BY(mu);
+  std::mutex mu;  // guards done
+  std::condition_variable changed;
+  std::deque<Call*> done;
 };
 
 absl::Status ValidateOptions(const std::vector<McqQuestion>& questions, const EvalOptions& o) {
@@ -107,19 +109,20 @@ size_t RunSolveCalls(v1::Orchestrator::StubInterface::async_interface& async, si
                   [raw, &completions](grpc::Status status) {
                     raw->outcome.status = std::move(status);
                     raw->outcome.latency_s = absl::ToDoubleSeconds(absl::Now() - raw->start);
-                    absl::MutexLock lock(&completions.mu);
+                    // Notified under the lock: the caller returns once the last call is
+                    // done, and `completions` goes with it.
+                    std::lock_guard<std::mutex> lock(completions.mu);
                     completions.done.push_back(raw);
+                    completions.changed.notify_one();
                   });
       ++issued;
     }
     if (in_flight.empty()) break;
     std::deque<Call*> finished;
     {
-      absl::MutexLock lock(&completions.mu);
-      completions.mu.AwaitWithTimeout(
-          absl::Condition(
-              +[](std::deque<Call*>* d) { return !d->empty(); }, &completions.done),
-          absl::Milliseconds(100));
+      std::unique_lock<std::mutex> lock(completions.mu);
+      completions.changed.wait_for(lock, std::chrono::milliseconds(100),
+                                   [&completions] { return !completions.done.empty(); });
       finished.swap(completions.done);
     }
     for (Call* raw : finished) {

@@ -56,7 +56,7 @@ void Tenant::Roll(absl::Time now) {
 }
 
 absl::Status Tenant::TakeRequest(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (bucket_.TryTake(now)) return absl::OkStatus();
   return absl::ResourceExhaustedError(absl::StrFormat(
       "tenant \"%s\": request rate limit of %g/s (burst %g) exceeded; retry in %d ms", name(),
@@ -66,13 +66,13 @@ absl::Status Tenant::TakeRequest(absl::Time now) {
 
 double Tenant::AvailableUsd(absl::Time now) {
   if (config_.budget_usd() <= 0) return std::numeric_limits<double>::infinity();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Roll(now);
   return std::max(0.0, config_.budget_usd() - usage_.spent_usd - usage_.reserved_usd);
 }
 
 absl::Status Tenant::Reserve(uint32_t chains, double usd, absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Roll(now);
   const uint32_t max_chains = config_.max_chains_in_flight();
   if (max_chains > 0 && usage_.chains_in_flight + chains > max_chains) {
@@ -94,7 +94,7 @@ absl::Status Tenant::Reserve(uint32_t chains, double usd, absl::Time now) {
 }
 
 void Tenant::Release(uint32_t chains, double reserved_usd, double spent_usd, absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Roll(now);
   usage_.chains_in_flight -= std::min(chains, usage_.chains_in_flight);
   usage_.reserved_usd = std::max(0.0, usage_.reserved_usd - reserved_usd);
@@ -104,7 +104,7 @@ void Tenant::Release(uint32_t chains, double reserved_usd, double spent_usd, abs
 }
 
 Tenant::Usage Tenant::usage(absl::Time now) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   Roll(now);
   return usage_;
 }

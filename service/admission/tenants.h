@@ -9,13 +9,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/token_bucket.h"
 #include "google/protobuf/repeated_ptr_field.h"
@@ -52,13 +52,13 @@ class Tenant {
 
  private:
   int64_t PeriodOf(absl::Time t) const;
-  void Roll(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Roll(absl::Time now);  // call with mu_ held
   absl::Duration UntilNextPeriod(absl::Time now) const;
 
   const v1::TenantConfig config_;
-  absl::Mutex mu_;
-  TokenBucket bucket_ ABSL_GUARDED_BY(mu_);
-  Usage usage_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // guards everything below
+  TokenBucket bucket_;
+  Usage usage_;
 };
 
 class TenantRegistry {

@@ -125,7 +125,7 @@ PolicyStore& PolicyStore::Default() {
 absl::StatusOr<std::shared_ptr<const ThinkingPolicy>> PolicyStore::Get(const std::string& name) {
   if (absl::Status s = learned::ValidateModelName(name); !s.ok()) return s;
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (auto it = loaded_.find(name); it != loaded_.end()) return it->second;
   }
   const std::string path = (std::filesystem::path(dir_) / absl::StrCat(name, kSuffix)).string();
@@ -137,7 +137,7 @@ absl::StatusOr<std::shared_ptr<const ThinkingPolicy>> PolicyStore::Get(const std
   }
   auto policy = ThinkingPolicy::Load(path);
   if (!policy.ok()) return policy.status();
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return loaded_.try_emplace(name, *policy).first->second;
 }
 
@@ -155,7 +155,7 @@ std::vector<std::string> PolicyStore::PreloadAll() {
 }
 
 void PolicyStore::Forget(const std::string& name) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   loaded_.erase(name);
 }
 

@@ -17,13 +17,12 @@
 
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "aggregators/learned/logistic_model.h"
 #include "samplers/chain.h"
 
@@ -77,9 +76,8 @@ class PolicyStore {
 
  private:
   const std::string dir_;
-  absl::Mutex mu_;
-  absl::flat_hash_map<std::string, std::shared_ptr<const ThinkingPolicy>> loaded_
-      ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;  // guards loaded_
+  absl::flat_hash_map<std::string, std::shared_ptr<const ThinkingPolicy>> loaded_;
 };
 
 }  // namespace ptc::compute
