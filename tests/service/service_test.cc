@@ -1,5 +1,8 @@
 // The real gRPC server in-process on loopback, on the embedded simulated backends.
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -662,20 +665,19 @@ TEST_F(ServiceTest, ConcurrentRequestsAllComplete) {
   std::vector<grpc::ClientContext> contexts(kRequests);
   std::vector<v1::SolveResponse> responses(kRequests);
   std::vector<grpc::Status> statuses(kRequests);
-  absl::Mutex mu;
+  std::mutex mu;  // guards statuses and done
+  std::condition_variable all_done;
   int done = 0;
   v1::SolveRequest req = Request("fast", 8);
   for (int i = 0; i < kRequests; ++i) {
     stub_->async()->Solve(&contexts[i], &req, &responses[i], [&, i](grpc::Status s) {
-      absl::MutexLock lock(&mu);
+      std::lock_guard<std::mutex> lock(mu);
       statuses[i] = s;
-      ++done;
+      if (++done == kRequests) all_done.notify_all();  // under the lock: `all_done` is local
     });
   }
-  absl::MutexLock lock(&mu);
-  ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(
-                                      +[](int* d) { return *d == kRequests; }, &done),
-                                  absl::Seconds(60)));
+  std::unique_lock<std::mutex> lock(mu);
+  ASSERT_TRUE(all_done.wait_for(lock, std::chrono::seconds(60), [&] { return done == kRequests; }));
   for (int i = 0; i < kRequests; ++i) {
     EXPECT_TRUE(statuses[i].ok()) << statuses[i].error_message();
     EXPECT_EQ(responses[i].answer(), responses[0].answer());  // same seed, same vote

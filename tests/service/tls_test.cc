@@ -7,12 +7,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/reflection.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/mcq_dataset.h"
 #include "common/sha256.h"
@@ -347,7 +347,7 @@ class MetadataRecorder : public grpc::CallbackGenericService {
  public:
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       auto [begin, end] = ctx->client_metadata().equal_range(client::kApiKeyMetadata);
       for (auto it = begin; it != end; ++it)
         keys_.emplace_back(it->second.data(), it->second.size());
@@ -361,18 +361,18 @@ class MetadataRecorder : public grpc::CallbackGenericService {
     return new Reactor;
   }
   std::vector<std::string> keys() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return keys_;
   }
   int calls() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return calls_;
   }
 
  private:
-  absl::Mutex mu_;
-  std::vector<std::string> keys_ ABSL_GUARDED_BY(mu_);
-  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+  std::mutex mu_;  // guards everything below
+  std::vector<std::string> keys_;
+  int calls_ = 0;
 };
 
 TEST(ConnectionTest, ApiKeyIsSentOnEveryCall) {

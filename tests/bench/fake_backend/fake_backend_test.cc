@@ -2,14 +2,14 @@
 // decodes, pacing by the profile and model-name overrides, errors, and a throughput self-check.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "bench/fake_backend/fake_backend_server.h"
 #include "boost/asio/connect.hpp"
 #include "boost/asio/executor_work_guard.hpp"
@@ -211,22 +211,28 @@ TEST(FakeBackendTest, ErrorsAndStats) {
 class Observer : public ChainObserver {
  public:
   void OnDelta(const ChainDelta& d) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (!d.text.empty() && !first_text) first_text = Clock::now();
     text.append(d.text.data(), d.text.size());
   }
   void OnDone(ChainResult r) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     result = std::move(r);
     end = Clock::now();
-    done.Notify();
+    done = true;
+    done_cv.notify_all();
   }
-  absl::Mutex mu_;
+  bool WaitDone(std::chrono::seconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    return done_cv.wait_for(lock, timeout, [this] { return done; });
+  }
+  std::mutex mu_;  // guards everything below
+  std::condition_variable done_cv;
   std::string text;
   std::optional<Clock::time_point> first_text;
   Clock::time_point end;
   ChainResult result;
-  absl::Notification done;
+  bool done = false;
 };
 
 TEST(FakeBackendTest, PtcOpenAiBackendDecodesPacedStreams) {
@@ -259,10 +265,10 @@ TEST(FakeBackendTest, PtcOpenAiBackendDecodesPacedStreams) {
   spec.model = "fake:ttft_ms=0:gap_ms=0:tokens=32:answer=A";
   auto fast = std::make_shared<Observer>();
   auto handle2 = (*backend)->Start(spec, fast);
-  ASSERT_TRUE(paced->done.WaitForNotificationWithTimeout(absl::Seconds(20)));
-  ASSERT_TRUE(fast->done.WaitForNotificationWithTimeout(absl::Seconds(20)));
+  ASSERT_TRUE(paced->WaitDone(std::chrono::seconds(20)));
+  ASSERT_TRUE(fast->WaitDone(std::chrono::seconds(20)));
   {
-    absl::MutexLock lock(&paced->mu_);
+    std::lock_guard<std::mutex> lock(paced->mu_);
     EXPECT_EQ(paced->result.status, ChainStatus::kOk) << paced->result.error;
     EXPECT_THAT(paced->result.text, EndsWith("Answer: B"));
     EXPECT_EQ(paced->result.usage.completion, 4u);
@@ -272,7 +278,7 @@ TEST(FakeBackendTest, PtcOpenAiBackendDecodesPacedStreams) {
     EXPECT_GE(paced->end - start, std::chrono::milliseconds(60 + 3 * 20));
   }
   {
-    absl::MutexLock lock(&fast->mu_);
+    std::lock_guard<std::mutex> lock(fast->mu_);
     EXPECT_EQ(fast->result.status, ChainStatus::kOk) << fast->result.error;
     EXPECT_THAT(fast->result.text, EndsWith("Answer: A"));
     EXPECT_EQ(fast->result.usage.completion, 32u);

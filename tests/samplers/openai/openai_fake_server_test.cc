@@ -8,7 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/notification.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "gmock/gmock.h"
@@ -16,6 +15,7 @@
 #include "nlohmann/json.hpp"
 #include "ptc/v1/backends/openai.pb.h"
 #include "samplers/backend_registry.h"
+#include "tests/common/test_notification.h"
 #include "tests/fakes/fake_http_server.h"
 
 namespace ptc::openai {
@@ -40,7 +40,7 @@ class Observer : public ChainObserver {
   bool Wait() { return done.WaitForNotificationWithTimeout(absl::Seconds(30)); }
   std::string text, reasoning;
   ChainResult result;
-  absl::Notification done;
+  TestNotification done;
 };
 
 std::string Event(const Json& j) { return "data: " + j.dump() + "\n\n"; }

@@ -3,15 +3,15 @@
 // reaches the server, and the same answers as the embedded simulated backend for the same seeds.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "common/mcq_dataset.h"
@@ -27,8 +27,8 @@ namespace {
 class RecordingObserver : public ChainObserver {
  public:
   void OnDelta(const ChainDelta& d) override {
-    absl::MutexLock lock(&mu_);
-    EXPECT_FALSE(done_.HasBeenNotified());
+    std::lock_guard<std::mutex> lock(mu_);
+    EXPECT_FALSE(done_);
     tokens += d.tokens;
     text.append(d.text.data(), d.text.size());
     reasoning.append(d.reasoning.data(), d.reasoning.size());
@@ -36,14 +36,19 @@ class RecordingObserver : public ChainObserver {
     ++deltas;
   }
   void OnDone(ChainResult r) override {
-    absl::MutexLock lock(&mu_);
-    EXPECT_FALSE(done_.HasBeenNotified());
+    std::lock_guard<std::mutex> lock(mu_);
+    EXPECT_FALSE(done_);
     result = std::move(r);
-    done_.Notify();
+    done_ = true;
+    done_cv_.notify_all();  // under the lock: the waiter may destroy this once it returns
   }
-  bool WaitDone() { return done_.WaitForNotificationWithTimeout(absl::Seconds(60)); }
+  // True once OnDone ran; the members below are then safe to read without the lock.
+  bool WaitDone() {
+    std::unique_lock<std::mutex> lock(mu_);
+    return done_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return done_; });
+  }
   int Deltas() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return deltas;
   }
 
@@ -53,8 +58,9 @@ class RecordingObserver : public ChainObserver {
   ChainResult result;
 
  private:
-  absl::Mutex mu_;
-  absl::Notification done_;
+  std::mutex mu_;  // guards the members above and done_
+  std::condition_variable done_cv_;
+  bool done_ = false;
 };
 
 google::protobuf::Any Pack(const google::protobuf::Message& m) {

@@ -4,9 +4,9 @@
 
 #include <thread>
 
-#include "absl/synchronization/notification.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "gtest/gtest.h"
+#include "tests/common/test_notification.h"
 
 namespace ptc::sim {
 namespace {
@@ -33,7 +33,7 @@ class RecordingObserver : public ChainObserver {
   ChainResult result;
 
  private:
-  absl::Notification done_;
+  TestNotification done_;
 };
 
 class SimBackendTest : public ::testing::Test {

@@ -47,7 +47,7 @@ class AdmissionControllerTest : public ::testing::Test {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       io_.get_executor()};
   std::thread thread_;
-  std::mutex mu_;  // std::mutex, not absl::Mutex: ThreadSanitizer runs this test
+  std::mutex mu_;  // std::mutex: ThreadSanitizer runs this test (docs/architecture.md)
   std::condition_variable cv_;
   std::vector<std::pair<int, absl::Status>> results_;
 };
