@@ -8,6 +8,8 @@
 #     fake servers and against ptc-simulator over loopback);
 #   - ptc-simulator and ptc-fake-backend (Asio/Beast servers);
 #   - admission control and tenants (service/admission);
+#   - the Run (service/run.cc: fan-out, stop rules, ledger, cancel and drain) driven directly,
+#     many at once on several io threads, without gRPC (tests/service/run_test.cc);
 #   - the aggregators and stop rules, the learned scorer and its model store (background reloads),
 #     thinking policies and their store, the simulated model, and common/ (token bucket, dataset).
 #
@@ -40,8 +42,8 @@ targets=(
   openai_backend_test openai_fake_server_test openai_simulator_test
   # Asio servers: ptc-simulator, ptc-fake-backend
   simulator_test fake_backend_test
-  # admission and tenants
-  admission_test
+  # admission and tenants; Runs without gRPC
+  admission_test run_test
   # aggregators, stop rules, learned scorer and model store, thinking policies, simulated model
   tally_test majority_test stop_rules_test confidence_test verifier_test usc_test extract_test
   learned_test compute_test sim_model_test sim_backend_test
