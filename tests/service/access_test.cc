@@ -64,16 +64,9 @@ class AccessTest : public ::testing::Test {
   }
 
   v1::SolveRequest Request(const std::string& backend, uint32_t n, uint32_t max_tokens = 1024) {
-    v1::SolveRequest r;
-    McqPrompt p = FormatMcqPrompt(question_, 1);
-    auto* m = r.add_messages();
-    m->set_role(v1::Message::ROLE_USER);
-    m->set_content(p.text);
-    auto* g = r.add_sampling();
-    g->set_backend(backend);
-    g->set_n(n);
-    g->set_seed(7);
-    g->set_max_tokens(max_tokens);
+    v1::SolveRequest r = testing_util::McqRequest(question_, 1, backend, n, 7);
+    r.clear_reference_answer();  // as before: these requests carry none
+    r.mutable_sampling(0)->set_max_tokens(max_tokens);
     return r;
   }
 

@@ -57,17 +57,8 @@ class RunConcurrencyTest : public ::testing::Test {
   }
 
   v1::SolveRequest Request(const std::string& backend, uint32_t n, size_t question) {
-    v1::SolveRequest r;
-    McqPrompt p = FormatMcqPrompt(questions_[question % questions_.size()], question);
-    auto* m = r.add_messages();
-    m->set_role(v1::Message::ROLE_USER);
-    m->set_content(p.text);
-    auto* g = r.add_sampling();
-    g->set_backend(backend);
-    g->set_n(n);
-    g->set_seed(question);
-    r.set_reference_answer(std::string(1, p.correct_letter));
-    return r;
+    return testing_util::McqRequest(questions_[question % questions_.size()], question, backend, n,
+                                    question);
   }
 
   // One Run and what it ended with; `calls` counts its done callbacks (exactly one expected).

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "absl/synchronization/notification.h"
+#include "common/mcq_dataset.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
@@ -36,6 +37,23 @@ inline void AddSim(v1::ServerConfig* c, const std::string& name, double ttft,
   p->set_backend(name);
   p->set_input_usd_per_mtok(3);
   p->set_output_usd_per_mtok(15);
+}
+
+// A request for question `q` (its options shuffled by `shuffle_seed`) with one sampling group of
+// `n` chains on `backend`, seeded `seed`; the reference answer is set.
+inline v1::SolveRequest McqRequest(const McqQuestion& q, uint64_t shuffle_seed,
+                                   const std::string& backend, uint32_t n, uint64_t seed) {
+  v1::SolveRequest r;
+  McqPrompt p = FormatMcqPrompt(q, shuffle_seed);
+  auto* m = r.add_messages();
+  m->set_role(v1::Message::ROLE_USER);
+  m->set_content(p.text);
+  auto* g = r.add_sampling();
+  g->set_backend(backend);
+  g->set_n(n);
+  g->set_seed(seed);
+  r.set_reference_answer(std::string(1, p.correct_letter));
+  return r;
 }
 
 // Applies the defaults to `config`, validates it, starts the server and a plaintext stub on it;

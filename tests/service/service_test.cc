@@ -60,17 +60,7 @@ class ServiceTest : public ::testing::Test {
   }
 
   v1::SolveRequest Request(const std::string& backend, uint32_t n) {
-    v1::SolveRequest r;
-    McqPrompt p = FormatMcqPrompt(question_, 1);
-    auto* m = r.add_messages();
-    m->set_role(v1::Message::ROLE_USER);
-    m->set_content(p.text);
-    auto* g = r.add_sampling();
-    g->set_backend(backend);
-    g->set_n(n);
-    g->set_seed(42);
-    r.set_reference_answer(std::string(1, p.correct_letter));
-    return r;
+    return testing_util::McqRequest(question_, 1, backend, n, 42);
   }
 
   grpc::Status Solve(const v1::SolveRequest& r, v1::SolveResponse* out, int deadline_ms = 60000) {
