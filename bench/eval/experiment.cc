@@ -276,11 +276,11 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
   ExperimentResults results;
   Progress progress;
   progress.total = jobs.size();
-  std::vector<Job> todo;
+  std::vector<Job> pending;
   for (const Job& j : jobs) {
     auto it = done.find(JobKey(options.series[j.series].Key(), j.n, j.question, j.repeat));
     if (it == done.end()) {
-      todo.push_back(j);
+      pending.push_back(j);
       continue;
     }
     const Record& r = records[it->second];
@@ -312,11 +312,11 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
   absl::Status write_status;
   // Each call's prompt features, taken when its request is built (both callbacks run in this
   // thread), for its record.
-  std::vector<std::vector<float>> prompt_features(todo.size());
+  std::vector<std::vector<float>> prompt_features(pending.size());
   results.calls_made = RunSolveCalls(
-      *async, todo.size(),
+      *async, pending.size(),
       [&](size_t i) {
-        const Job& j = todo[i];
+        const Job& j = pending[i];
         v1::SolveRequest request = BuildRequest(questions[j.question], j.question, j.repeat, j.n,
                                                 request_options[j.series]);
         prompt_features[i] = RequestPromptFeatures(request);
@@ -325,7 +325,7 @@ absl::StatusOr<ExperimentResults> RunExperiment(v1::Orchestrator::StubInterface&
       options.max_in_flight, options.timeout, options.cancel,
       [&](CallOutcome& outcome) {
         if (outcome.cancelled) return;  // redone on resume
-        const Job& j = todo[outcome.index];
+        const Job& j = pending[outcome.index];
         const Series& series = options.series[j.series];
         Record r;
         r.series = series.Key();

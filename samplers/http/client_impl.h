@@ -77,7 +77,6 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   // A connection closed (failure, cancel, no keep-alive): frees its slot for a waiter.
   void Closed(size_t endpoint);
   void Finished(size_t endpoint);  // an exchange ended
-  boost::asio::io_context& io() { return io_; }
 
  private:
   // Tells options_.on_circuit_state when `p`'s breaker is no longer in state `before`. Under mu_.

@@ -66,7 +66,7 @@ class RunConcurrencyTest : public ::testing::Test {
     std::shared_ptr<ptc::Run> run;
     TestNotification done;
     std::atomic<int> calls{0};
-    std::atomic<int> events{0};
+    std::atomic<uint32_t> chains_started{0};  // chain_started events
     absl::Status status;
     v1::SolveResponse response;
   };
@@ -78,7 +78,7 @@ class RunConcurrencyTest : public ::testing::Test {
     if (!run.ok()) return nullptr;
     out->run = *run;
     Outcome* o = out.get();
-    o->run->Start([o](v1::SolveEvent) { ++o->events; },
+    o->run->Start([o](v1::SolveEvent e) { o->chains_started += e.has_chain_started() ? 1 : 0; },
                   [o](absl::Status s, v1::SolveResponse r) {
                     o->status = std::move(s);
                     o->response = std::move(r);
@@ -88,8 +88,9 @@ class RunConcurrencyTest : public ::testing::Test {
     return out;
   }
 
-  // Waits for every Run and checks what holds for any of them: one done call, and a ledger
-  // whose chain counts and tokens add up over the chains it reports.
+  // Waits for every Run and checks what holds for any of them: one done call, a chain_started
+  // event per launched chain, and a ledger whose chain counts and tokens add up over the chains
+  // it reports.
   static void ExpectEndedOnceAndAccounted(std::vector<std::unique_ptr<Outcome>>& runs) {
     for (size_t i = 0; i < runs.size(); ++i) {
       Outcome& o = *runs[i];
@@ -105,6 +106,7 @@ class RunConcurrencyTest : public ::testing::Test {
                 l.chains_launched())
           << i;
       EXPECT_EQ(l.chains_launched() + l.chains_not_launched(), l.chains_planned()) << i;
+      EXPECT_EQ(o.chains_started.load(), l.chains_launched()) << i;
       uint64_t completion = 0;
       for (const v1::ChainRecord& c : o.response.chains())
         completion += c.usage().completion_tokens();

@@ -2,7 +2,6 @@
 // decodes, pacing by the profile and model-name overrides, errors, and a throughput self-check.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +22,7 @@
 #include "ptc/v1/backends/openai.pb.h"
 #include "samplers/backend_registry.h"
 #include "samplers/http/sse_parser.h"
+#include "tests/common/test_notification.h"
 
 namespace ptc::fake {
 namespace {
@@ -219,20 +219,14 @@ class Observer : public ChainObserver {
     std::lock_guard<std::mutex> lock(mu_);
     result = std::move(r);
     end = Clock::now();
-    done = true;
-    done_cv.notify_all();
+    done.Notify();
   }
-  bool WaitDone(std::chrono::seconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return done_cv.wait_for(lock, timeout, [this] { return done; });
-  }
+  TestNotification done;
   std::mutex mu_;  // guards everything below
-  std::condition_variable done_cv;
   std::string text;
   std::optional<Clock::time_point> first_text;
   Clock::time_point end;
   ChainResult result;
-  bool done = false;
 };
 
 TEST(FakeBackendTest, PtcOpenAiBackendDecodesPacedStreams) {
@@ -265,8 +259,8 @@ TEST(FakeBackendTest, PtcOpenAiBackendDecodesPacedStreams) {
   spec.model = "fake:ttft_ms=0:gap_ms=0:tokens=32:answer=A";
   auto fast = std::make_shared<Observer>();
   auto handle2 = (*backend)->Start(spec, fast);
-  ASSERT_TRUE(paced->WaitDone(std::chrono::seconds(20)));
-  ASSERT_TRUE(fast->WaitDone(std::chrono::seconds(20)));
+  ASSERT_TRUE(paced->done.WaitForNotificationWithTimeout(absl::Seconds(20)));
+  ASSERT_TRUE(fast->done.WaitForNotificationWithTimeout(absl::Seconds(20)));
   {
     std::lock_guard<std::mutex> lock(paced->mu_);
     EXPECT_EQ(paced->result.status, ChainStatus::kOk) << paced->result.error;

@@ -3,7 +3,6 @@
 // reaches the server, and the same answers as the embedded simulated backend for the same seeds.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -20,6 +19,7 @@
 #include "ptc/v1/backends/sim.pb.h"
 #include "samplers/backend_registry.h"
 #include "samplers/sim/simulator/simulator_server.h"
+#include "tests/common/test_notification.h"
 
 namespace ptc::openai {
 namespace {
@@ -28,7 +28,7 @@ class RecordingObserver : public ChainObserver {
  public:
   void OnDelta(const ChainDelta& d) override {
     std::lock_guard<std::mutex> lock(mu_);
-    EXPECT_FALSE(done_);
+    EXPECT_FALSE(done_.HasBeenNotified());
     tokens += d.tokens;
     text.append(d.text.data(), d.text.size());
     reasoning.append(d.reasoning.data(), d.reasoning.size());
@@ -36,17 +36,15 @@ class RecordingObserver : public ChainObserver {
     ++deltas;
   }
   void OnDone(ChainResult r) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    EXPECT_FALSE(done_);
-    result = std::move(r);
-    done_ = true;
-    done_cv_.notify_all();  // under the lock: the waiter may destroy this once it returns
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      EXPECT_FALSE(done_.HasBeenNotified());
+      result = std::move(r);
+    }
+    done_.Notify();
   }
   // True once OnDone ran; the members below are then safe to read without the lock.
-  bool WaitDone() {
-    std::unique_lock<std::mutex> lock(mu_);
-    return done_cv_.wait_for(lock, std::chrono::seconds(60), [this] { return done_; });
-  }
+  bool WaitDone() { return done_.WaitForNotificationWithTimeout(absl::Seconds(60)); }
   int Deltas() {
     std::lock_guard<std::mutex> lock(mu_);
     return deltas;
@@ -58,9 +56,8 @@ class RecordingObserver : public ChainObserver {
   ChainResult result;
 
  private:
-  std::mutex mu_;  // guards the members above and done_
-  std::condition_variable done_cv_;
-  bool done_ = false;
+  std::mutex mu_;  // guards the members above until done_
+  TestNotification done_;
 };
 
 google::protobuf::Any Pack(const google::protobuf::Message& m) {
