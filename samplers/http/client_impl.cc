@@ -402,10 +402,18 @@ void Exchange::ReadBody() {
   if (read_buffer_.size() != read_size_) read_buffer_.resize(read_size_);
   parser_->get().body().data = read_buffer_.data();
   parser_->get().body().size = read_buffer_.size();
+  // Beast reads the socket into the connection's buffer, as much as its free capacity (at least
+  // 512 bytes): doubled, up to kMaxRead, after a read that filled half of it, so a fast response
+  // takes a few reads and a slow stream's connection keeps a small buffer.
+  boost::beast::flat_buffer& input = conn_->buffer;
+  if (grow_input_ && input.capacity() < kMaxRead) {
+    input.reserve(std::min(2 * std::max(input.capacity(), kMinSocketRead), kMaxRead));
+  }
+  const size_t room = std::max(kMinSocketRead, input.capacity() - input.size());
   conn_->Visit([&](auto& stream) {
     bhttp::async_read_some(
         stream, conn_->buffer, *parser_,
-        asio::bind_executor(strand_, [self = shared_from_this()](error_code ec, size_t) {
+        asio::bind_executor(strand_, [self = shared_from_this(), room](error_code ec, size_t) {
           if (ec == bhttp::error::need_buffer) ec = {};
           const std::string& buffer = self->read_buffer_;
           const size_t n = buffer.size() - self->parser_->get().body().size;
@@ -413,6 +421,7 @@ void Exchange::ReadBody() {
             self->first_body_after_ = std::chrono::steady_clock::now() - self->began_;
           }
           if (n == buffer.size()) self->read_size_ = std::min(2 * self->read_size_, kMaxRead);
+          self->grow_input_ = 2 * n >= room;
           if (n > 0 && !self->abort_) self->handler_->OnBody(std::string_view(buffer.data(), n));
           if (ec) return self->Fail(ec, "reading the response body from");
           self->ReadBody();

@@ -138,7 +138,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   static constexpr size_t kMaxRead = 16384;
   std::string read_buffer_;
   size_t read_size_ = kMinRead;
-  bool idle_armed_ = false;                          // the idle timer is armed for this body
+  static constexpr size_t kMinSocketRead = 512;  // Beast's least read into a dynamic buffer
+  bool grow_input_ = false;  // the latest body read filled half of the connection's buffer
+  bool idle_armed_ = false;  // the idle timer is armed for this body
   std::chrono::steady_clock::time_point last_read_;  // the latest body read started
   std::optional<absl::Status> abort_;  // why the exchange is being torn down (timeout, cancel)
   bool started_ = false;

@@ -385,6 +385,38 @@ TEST_F(HttpClientTest, LargeBodyArrivesWhole) {
   EXPECT_EQ(h->body(), big);
 }
 
+// A fast large body grows the connection's input buffer; what follows on the same kept-alive
+// connection (Content-Length framing, then a stream dripping one byte at a time, then a large
+// stream again) still arrives byte for byte.
+TEST_F(HttpClientTest, GrownConnectionBufferServesTheNextResponsesExactly) {
+  FakeHttpServer server;
+  std::string big;
+  for (int i = 0; big.size() < 200'000; ++i)
+    big += "data: {\"token\":" + std::to_string(i) + "}\n\n";
+  const std::string json =
+      R"({"choices":[{"message":{"content":")" + std::string(40'000, 'x') + R"("}}]})";
+  server.Enqueue(FakeResponse::Sse({big}));
+  FakeResponse whole = FakeResponse::Json(200, json);
+  whole.chunked = false;
+  server.Enqueue(whole);
+  FakeResponse drip = FakeResponse::Sse({"data: a\n\ndata: [DONE]\n\n"});
+  drip.drip_interval = 1ms;
+  server.Enqueue(drip);
+  server.Enqueue(FakeResponse::Sse({big.substr(0, 70'000), big.substr(70'000)}));
+  MakeClient(server.url());
+
+  std::shared_ptr<RecordingHandler> h;
+  ASSERT_TRUE(Run(Post(), &h).ok());
+  EXPECT_EQ(h->body(), big);
+  ASSERT_TRUE(Run(Post(), &h).ok());
+  EXPECT_EQ(h->body(), json);
+  ASSERT_TRUE(Run(Post(), &h).ok());
+  EXPECT_EQ(h->body(), "data: a\n\ndata: [DONE]\n\n");
+  ASSERT_TRUE(Run(Post(), &h).ok());
+  EXPECT_EQ(h->body(), big);
+  EXPECT_EQ(server.connections_accepted(), 1u);
+}
+
 TEST_F(HttpClientTest, TotalTimeout) {
   FakeHttpServer server;
   server.Enqueue(Hanging());
