@@ -6,13 +6,11 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "nlohmann/json.hpp"
+#include "common/json_writer.h"
 #include "samplers/thinking_levels.h"
 
 namespace ptc::openai {
 namespace {
-
-using Json = nlohmann::ordered_json;
 
 absl::Status Bad(std::string_view field, const std::string& why) {
   return absl::InvalidArgumentError(absl::StrCat("ChainSpec.", std::string(field), ": ", why));
@@ -85,39 +83,49 @@ absl::StatusOr<std::string> BuildChatCompletionBody(const OpenAiOptions& options
     return Bad("top_p", "must be in [0, 1]");
   }
 
-  Json body = Json::object();
-  body["model"] = spec.model.empty() ? options.default_model : spec.model;
-  Json messages = Json::array();
+  // Written member by member (JsonWriter: the bytes nlohmann's dump() gives, without a DOM), in
+  // the order of the fields above.
+  JsonWriter body;
+  body.BeginObject();
+  body.Key("model").String(spec.model.empty() ? options.default_model : spec.model);
+  body.Key("messages").BeginArray();
   for (const ChatMessage& m : *spec.messages) {
-    messages.push_back(Json{{"role", RoleName(m.role)}, {"content", m.content}});
+    body.BeginObject().Key("role").String(RoleName(m.role)).Key("content").String(m.content);
+    body.EndObject();
   }
-  body["messages"] = std::move(messages);
-  if (n > 1) body["n"] = n;
+  body.EndArray();
+  if (n > 1) body.Key("n").Uint(n);
   if (stream) {
-    body["stream"] = true;
-    body["stream_options"] = Json{{"include_usage", true}};
+    body.Key("stream").Bool(true);
+    body.Key("stream_options").BeginObject().Key("include_usage").Bool(true).EndObject();
   }
-  body["seed"] = static_cast<int64_t>(spec.seed);
-  if (spec.temperature.has_value()) body["temperature"] = *spec.temperature;
-  if (spec.top_p.has_value()) body["top_p"] = *spec.top_p;
+  body.Key("seed").Int(static_cast<int64_t>(spec.seed));
+  if (spec.temperature.has_value()) body.Key("temperature").Double(*spec.temperature);
+  if (spec.top_p.has_value()) body.Key("top_p").Double(*spec.top_p);
   if (spec.max_tokens > 0) {
-    body[options.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens"] =
-        spec.max_tokens;
+    body.Key(options.use_max_completion_tokens ? "max_completion_tokens" : "max_tokens")
+        .Uint(spec.max_tokens);
   }
-  if (!options.stop.empty()) body["stop"] = options.stop;
+  if (!options.stop.empty()) {
+    body.Key("stop").BeginArray();
+    for (const std::string& s : options.stop) body.String(s);
+    body.EndArray();
+  }
   if (spec.top_logprobs > 0) {
-    body["logprobs"] = true;
-    body["top_logprobs"] = spec.top_logprobs;
+    body.Key("logprobs").Bool(true);
+    body.Key("top_logprobs").Uint(spec.top_logprobs);
   }
-  if (!spec.reasoning_effort.empty()) body["reasoning_effort"] = spec.reasoning_effort;
+  if (!spec.reasoning_effort.empty()) body.Key("reasoning_effort").String(spec.reasoning_effort);
   if (AcceptsExtensions(options.flavor)) {
-    if (options.top_k.has_value()) body["top_k"] = *options.top_k;
-    if (options.min_p.has_value()) body["min_p"] = *options.min_p;
+    if (options.top_k.has_value()) body.Key("top_k").Uint(*options.top_k);
+    if (options.min_p.has_value()) body.Key("min_p").Double(*options.min_p);
     if (options.thinking_switch) {
-      body["chat_template_kwargs"] = Json{{"enable_thinking", spec.thinking_budget > 0}};
+      body.Key("chat_template_kwargs").BeginObject();
+      body.Key("enable_thinking").Bool(spec.thinking_budget > 0).EndObject();
     }
   }
-  return body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  body.EndObject();
+  return body.Take();
 }
 
 }  // namespace ptc::openai
