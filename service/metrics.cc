@@ -149,13 +149,34 @@ void Metrics::ChainFinished(const std::string& backend, const std::string& model
                             const std::string& status, const TokenUsage& usage, double cost_usd,
                             double seconds) {
   chains_in_flight_.Decrement();
-  chains_.Add({{"backend", backend}, {"status", status}}).Increment();
-  chain_seconds_.Add({{"backend", backend}}, LatencyBuckets()).Observe(seconds);
-  tokens_.Add({{"backend", backend}, {"kind", "prompt"}}).Increment(usage.prompt);
-  tokens_.Add({{"backend", backend}, {"kind", "completion"}}).Increment(usage.completion);
-  tokens_.Add({{"backend", backend}, {"kind", "reasoning"}}).Increment(usage.reasoning);
-  cost_.Add({{"backend", backend}, {"model", model_label}, {"purpose", "generate"}})
-      .Increment(cost_usd);
+  const ChainSeries& series = ChainSeriesFor(backend, model_label, status);
+  series.chains->Increment();
+  series.seconds->Observe(seconds);
+  series.prompt_tokens->Increment(static_cast<double>(usage.prompt));
+  series.completion_tokens->Increment(static_cast<double>(usage.completion));
+  series.reasoning_tokens->Increment(static_cast<double>(usage.reasoning));
+  series.cost->Increment(cost_usd);
+}
+
+const Metrics::ChainSeries& Metrics::ChainSeriesFor(const std::string& backend,
+                                                    const std::string& model_label,
+                                                    const std::string& status) {
+  std::string key;
+  key.reserve(backend.size() + model_label.size() + status.size() + 2);
+  key.append(backend).append(1, '\0').append(model_label).append(1, '\0').append(status);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = chain_series_.find(key);
+  if (it == chain_series_.end()) {
+    ChainSeries s;
+    s.chains = &chains_.Add({{"backend", backend}, {"status", status}});
+    s.seconds = &chain_seconds_.Add({{"backend", backend}}, LatencyBuckets());
+    s.prompt_tokens = &tokens_.Add({{"backend", backend}, {"kind", "prompt"}});
+    s.completion_tokens = &tokens_.Add({{"backend", backend}, {"kind", "completion"}});
+    s.reasoning_tokens = &tokens_.Add({{"backend", backend}, {"kind", "reasoning"}});
+    s.cost = &cost_.Add({{"backend", backend}, {"model", model_label}, {"purpose", "generate"}});
+    it = chain_series_.emplace(std::move(key), s).first;
+  }
+  return it->second;
 }
 
 void Metrics::VerifyFinished(const std::string& backend, const std::string& model_label,

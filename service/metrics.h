@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -67,6 +68,19 @@ class Metrics {
  private:
   std::string ExperimentLabel(const std::string& experiment);
 
+  // The series a finished chain adds to, looked up in their families once per (backend, model,
+  // status): Family::Add builds a label map and locks the family on every call.
+  struct ChainSeries {
+    prometheus::Counter* chains;
+    prometheus::Histogram* seconds;
+    prometheus::Counter* prompt_tokens;
+    prometheus::Counter* completion_tokens;
+    prometheus::Counter* reasoning_tokens;
+    prometheus::Counter* cost;
+  };
+  const ChainSeries& ChainSeriesFor(const std::string& backend, const std::string& model_label,
+                                    const std::string& status);
+
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Histogram>& request_seconds_;
@@ -94,6 +108,9 @@ class Metrics {
   const uint32_t max_experiment_labels_;
   std::mutex mu_;  // guards everything below
   std::set<std::string> experiments_;
+  // Keyed by backend, model and status joined with '\0'; bounded as those labels are. The
+  // pointers stay valid: no series is ever removed.
+  std::unordered_map<std::string, ChainSeries> chain_series_;
 };
 
 }  // namespace ptc
