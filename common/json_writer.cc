@@ -92,10 +92,12 @@ void JsonWriter::BeforeValue() {
   }
   // In an object a Key comes first; at the top, one value only.
   assert(levels_.empty() ? out_.empty() : !levels_.back().object);
-  if (!levels_.empty()) {
-    if (levels_.back().has_member) out_ += ',';
-    levels_.back().has_member = true;
-  }
+  if (!levels_.empty()) Separate();
+}
+
+void JsonWriter::Separate() {
+  if (levels_.back().has_member) out_ += ',';
+  levels_.back().has_member = true;
 }
 
 JsonWriter& JsonWriter::BeginObject() {
@@ -130,8 +132,7 @@ JsonWriter& JsonWriter::EndArray() {
 
 JsonWriter& JsonWriter::Key(std::string_view key) {
   assert(!levels_.empty() && levels_.back().object && !after_key_);
-  if (levels_.back().has_member) out_ += ',';
-  levels_.back().has_member = true;
+  Separate();
   AppendJsonString(out_, key);
   out_ += ':';
   after_key_ = true;

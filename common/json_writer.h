@@ -31,6 +31,7 @@ class JsonWriter {
 
  private:
   void BeforeValue();
+  void Separate();  // a comma before each member of the innermost level but its first
   void Close(char c);
 
   struct Level {
@@ -42,7 +43,8 @@ class JsonWriter {
   bool after_key_ = false;     // a Key was written, its value not yet
 };
 
-// Appends `value` as a JSON string literal (quotes included), as JsonWriter::String does.
+// Appends `value` as a JSON string literal (quotes included), as JsonWriter::String does. Also
+// what the simulated model's and the fake backend's hand-written response bodies use.
 void AppendJsonString(std::string& out, std::string_view value);
 
 }  // namespace ptc

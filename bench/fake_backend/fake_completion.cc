@@ -1,10 +1,10 @@
 #include "bench/fake_backend/fake_completion.h"
 
 #include <charconv>
-#include <cstdio>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/json_writer.h"
 
 namespace ptc::fake {
 namespace {
@@ -21,25 +21,6 @@ bool ParseUint(std::string_view s, uint32_t* out) {
   if (s.empty()) return false;
   const auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
-}
-
-void AppendJsonString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-    } else if (c == '\n') {
-      out->append("\\n");
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-      out->append(buf);
-    } else {
-      out->push_back(static_cast<char>(c));
-    }
-  }
-  out->push_back('"');
 }
 
 size_t SkipSpace(std::string_view body, size_t pos) {
@@ -185,13 +166,13 @@ std::string FakeCompletion::Body() const {
   out.reserve(256 + request_.n * (64 + tokens_ * 8));
   absl::StrAppend(&out, "{\"id\":\"", id_,
                   "\",\"object\":\"chat.completion\",\"created\":", kCreated, ",\"model\":");
-  AppendJsonString(&out, request_.model);
+  AppendJsonString(out, request_.model);
   out.append(",\"choices\":[");
   const std::string text = Text();
   for (uint32_t c = 0; c < request_.n; ++c) {
     if (c > 0) out.push_back(',');
     absl::StrAppend(&out, "{\"index\":", c, ",\"message\":{\"role\":\"assistant\",\"content\":");
-    AppendJsonString(&out, text);
+    AppendJsonString(out, text);
     absl::StrAppend(&out, "},\"logprobs\":null,\"finish_reason\":\"",
                     truncated_ ? "length" : "stop", "\"}");
   }
@@ -206,7 +187,7 @@ std::string FakeCompletion::Body() const {
 void FakeCompletion::AppendChunkPrefix(std::string* out) const {
   absl::StrAppend(out, "data: {\"id\":\"", id_,
                   "\",\"object\":\"chat.completion.chunk\",\"created\":", kCreated, ",\"model\":");
-  AppendJsonString(out, request_.model);
+  AppendJsonString(*out, request_.model);
 }
 
 void FakeCompletion::AppendHeadEvents(std::string* out) const {
@@ -222,7 +203,7 @@ void FakeCompletion::AppendTokenEvents(uint32_t i, std::string* out) const {
   for (uint32_t c = 0; c < request_.n; ++c) {
     AppendChunkPrefix(out);
     absl::StrAppend(out, ",\"choices\":[{\"index\":", c, ",\"delta\":{\"content\":");
-    AppendJsonString(out, Token(i));
+    AppendJsonString(*out, Token(i));
     out->append("},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
   }
 }

@@ -1,9 +1,9 @@
 // The response bodies of openai_json.h that carry generated tokens.
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 #include <string>
 
+#include "common/json_writer.h"
 #include "samplers/sim/simulator/openai_json.h"
 
 namespace ptc::sim {
@@ -11,39 +11,6 @@ namespace {
 
 // The bodies that carry tokens are written directly: with log-probabilities they reach tens of
 // megabytes, which a JSON DOM builds many times slower.
-
-// A JSON string; `s` is valid UTF-8 (generated text, or parsed from JSON).
-void AppendString(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out->append(buf);
-        } else {
-          out->push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out->push_back('"');
-}
 
 void AppendFloat(std::string* out, float v) {
   if (!std::isfinite(v)) v = -9999.0f;
@@ -56,7 +23,7 @@ void AppendInt(std::string* out, uint64_t v) { out->append(std::to_string(v)); }
 
 void AppendToken(std::string* out, const std::string& token, float logprob) {
   out->append("{\"token\":");
-  AppendString(out, token);
+  AppendJsonString(*out, token);
   out->append(",\"logprob\":");
   AppendFloat(out, logprob);
   out->append(",\"bytes\":[");
@@ -91,11 +58,11 @@ void AppendLogprobs(std::string* out, const std::vector<TokenLogprob>* logprobs)
 
 void AppendHeader(std::string* out, const CompletionHeader& h, const char* object) {
   out->append("{\"id\":");
-  AppendString(out, h.id);
+  AppendJsonString(*out, h.id);
   out->append(",\"object\":\"").append(object).append("\",\"created\":");
   out->append(std::to_string(h.created));
   out->append(",\"model\":");
-  AppendString(out, h.model);
+  AppendJsonString(*out, h.model);
 }
 
 void AppendUsage(std::string* out, const Usage& u) {
@@ -121,11 +88,11 @@ std::string CompletionBody(const CompletionHeader& h, const std::vector<ChoiceOu
     out.append("{\"index\":");
     AppendInt(&out, i);
     out.append(",\"message\":{\"role\":\"assistant\",\"content\":");
-    AppendString(&out, c.text);
+    AppendJsonString(out, c.text);
     out.append(",\"refusal\":null},\"logprobs\":");
     AppendLogprobs(&out, logprobs ? &c.logprobs : nullptr);
     out.append(",\"finish_reason\":");
-    AppendString(&out, c.finish_reason);
+    AppendJsonString(out, c.finish_reason);
     out.push_back('}');
   }
   out.append("],\"usage\":");
@@ -146,7 +113,7 @@ std::string ChunkBody(const CompletionHeader& h, uint32_t index, bool role,
   if (content != nullptr) {
     if (role) out.push_back(',');
     out.append("\"content\":");
-    AppendString(&out, *content);
+    AppendJsonString(out, *content);
   }
   out.append("},\"logprobs\":");
   AppendLogprobs(&out, logprobs);
@@ -154,7 +121,7 @@ std::string ChunkBody(const CompletionHeader& h, uint32_t index, bool role,
   if (finish_reason == nullptr) {
     out.append("null");
   } else {
-    AppendString(&out, finish_reason);
+    AppendJsonString(out, finish_reason);
   }
   out.append("}]}");
   return out;
