@@ -7,6 +7,7 @@
 # Usage: scripts/fuzz.sh [SECONDS]
 #   PTC_FUZZERS="sse_parser extract"  runs only those (default: every tests/fuzz/*_fuzzer.cc)
 #   PTC_BUILD_JOBS                     build jobs (default 2)
+#   PTC_FUZZ_JOBS                      fuzzers run at once (default 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
@@ -40,24 +41,41 @@ fi
 # UBSan does not recover (-fno-sanitize-recover=undefined); libFuzzer saves the input of any report.
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-failed=()
+# Runs one fuzzer to completion; its exit code goes to $run/exit.
+fuzz_one() {
+  local name=$1 binary="build-fuzz/tests/fuzz/${1}_fuzzer" run="build-fuzz/fuzz-runs/$1" code=0
+  local args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+              -artifact_prefix="$run/artifacts/")
+  if [ -f "tests/fuzz/$name.dict" ]; then args+=(-dict="tests/fuzz/$name.dict"); fi
+  "$binary" "${args[@]}" "$run/corpus" >"$run/log" 2>&1 || code=$?
+  echo "$code" >"$run/exit"
+}
+
+# libFuzzer runs one process on one core, so PTC_FUZZ_JOBS fuzzers (default 2, the cores of the
+# reference machine) run at once; each still gets its full SECONDS.
+jobs="${PTC_FUZZ_JOBS:-2}"
 for name in "${fuzzers[@]}"; do
-  binary="build-fuzz/tests/fuzz/${name}_fuzzer"
   run="build-fuzz/fuzz-runs/$name"
   rm -rf "$run"
   mkdir -p "$run/corpus" "$run/artifacts"
   if [ -d "tests/fuzz/corpus/$name" ]; then cp -R "tests/fuzz/corpus/$name/." "$run/corpus/"; fi
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-        -artifact_prefix="$run/artifacts/")
-  if [ -f "tests/fuzz/$name.dict" ]; then args+=(-dict="tests/fuzz/$name.dict"); fi
   echo "fuzz: $name for ${seconds}s (log: $run/log)"
-  if "$binary" "${args[@]}" "$run/corpus" >"$run/log" 2>&1; then
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_one "$name" &
+done
+wait
+
+failed=()
+for name in "${fuzzers[@]}"; do
+  binary="build-fuzz/tests/fuzz/${name}_fuzzer"
+  run="build-fuzz/fuzz-runs/$name"
+  code=$(cat "$run/exit" 2>/dev/null || echo "unknown")
+  if [ "$code" = 0 ]; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$run/log")
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$run/log")
     cov=$(grep -o 'DONE *cov: [0-9]*' "$run/log" | grep -o '[0-9]*$' || true)
     echo "fuzz: $name ok: ${runs:-?} runs, ${rate:-?} exec/s, coverage ${cov:-?} edges"
   else
-    code=$?
     failed+=("$name")
     echo "fuzz: $name FAILED (exit $code); the report:"
     # From the first line of the report on; the progress lines before it say nothing.
