@@ -14,6 +14,7 @@
 #include "nlohmann/json.hpp"
 #include "samplers/anthropic/anthropic_protocol.h"
 #include "samplers/http/http_backend.h"
+#include "tests/common/unshared_status.h"
 #include "tests/fakes/fake_http_server.h"
 #include "tests/samplers/anthropic/anthropic_events.h"
 #include "tests/samplers/http/io_thread.h"
@@ -53,7 +54,9 @@ class Observer : public ChainObserver {
       ADD_FAILURE() << "the chain did not finish";
       return {};
     }
-    return *result_;
+    ChainResult result = *result_;
+    result.error = Unshared(result_->error);  // tests/common/unshared_status.h
+    return result;
   }
   bool WaitForDeltas(int n) {
     std::unique_lock<std::mutex> lock(mu_);

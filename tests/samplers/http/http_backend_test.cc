@@ -10,6 +10,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/common/unshared_status.h"
 #include "tests/fakes/fake_http_server.h"
 #include "tests/samplers/http/fake_protocol.h"
 #include "tests/samplers/http/io_thread.h"
@@ -56,7 +57,9 @@ class TestObserver : public ChainObserver {
       ADD_FAILURE() << "chain did not finish";
       return {};
     }
-    return *result_;
+    ChainResult result = *result_;
+    result.error = Unshared(result_->error);  // tests/common/unshared_status.h
+    return result;
   }
   bool WaitForText(size_t bytes) {
     std::unique_lock<std::mutex> lock(mu_);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "samplers/http/http_client.h"
+#include "tests/common/unshared_status.h"
 
 namespace ptc::http {
 
@@ -40,7 +41,7 @@ class RecordingHandler : public ResponseHandler {
     if (!cv_.wait_for(lock, timeout, [&] { return status_.has_value(); })) {
       return absl::DeadlineExceededError("test wait timed out");
     }
-    return *status_;
+    return Unshared(*status_);  // shares nothing with the io thread's copies
   }
   bool WaitForBody(size_t bytes, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     std::unique_lock<std::mutex> lock(mu_);
