@@ -283,35 +283,30 @@ TEST(FakeBackendTest, PtcOpenAiBackendDecodesPacedStreams) {
   thread.join();
 }
 
-// Far above the rates ptc-bench offers through ptc on this machine: a floor low enough for a
-// sanitizer build on a busy machine; ptc-bench reports the real figure.
-TEST(FakeBackendTest, ThroughputSelfCheck) {
+// Many keep-alive requests from several connections at once, every one answered and counted. How
+// fast the fake backend is (far above what ptc-bench offers through ptc) is measured by ptc-bench
+// itself (its "capacity" measure, bench/README.md), not here: a rate floor in a unit test fails
+// for a sanitizer build on a busy machine, not for a slow server.
+TEST(FakeBackendTest, ServesManyKeepAliveRequestsConcurrently) {
   auto server = StartServer({}, 2);
   ASSERT_NE(server, nullptr);
   constexpr int kClients = 4;
-  const auto duration = std::chrono::milliseconds(800);
-  std::atomic<uint64_t> done{0};
-  std::atomic<bool> bad{false};
+  constexpr int kRequestsPerClient = 200;
+  std::atomic<uint64_t> ok{0};
   std::vector<std::thread> clients;
-  const Clock::time_point start = Clock::now();
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&, i] {
       SyncClient client(server->port());
       const std::string body = ChatBody("m", i % 2 == 0);
-      while (Clock::now() - start < duration) {
+      for (int r = 0; r < kRequestsPerClient; ++r) {
         auto res = client.Request(http::verb::post, "/v1/chat/completions", body);
-        if (res.result_int() != 200) bad = true;
-        done.fetch_add(1);
+        if (res.result_int() == 200) ok.fetch_add(1);
       }
     });
   }
   for (std::thread& t : clients) t.join();
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double rate = done.load() / seconds;
-  std::printf("fake backend: %.0f requests/s over %d keep-alive connections\n", rate, kClients);
-  EXPECT_FALSE(bad.load());
-  EXPECT_GE(rate, 1000.0);
-  EXPECT_EQ(server->stats().completions, done.load());
+  EXPECT_EQ(ok.load(), uint64_t{kClients * kRequestsPerClient});
+  EXPECT_EQ(server->stats().completions, uint64_t{kClients * kRequestsPerClient});
 }
 
 }  // namespace
