@@ -36,17 +36,20 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPTC_WERROR=ON \
   -DPTC_SANITIZE=thread -DCMAKE_CXX_FLAGS=-Wno-tsan "${launcher[@]}" "$@" >/dev/null
 targets=(
+  # the two longest first (under TSan: sim_model_test about 130 s, simulator_test about 20 s), so
+  # that the two-at-a-time run below does not end on one of them alone
+  sim_model_test simulator_test
   # HTTP layer and the backends on it
   fake_http_server_test sse_parser_test circuit_breaker_test retry_budget_test
   outlier_detector_test http_client_test http_backend_test anthropic_backend_test
   openai_backend_test openai_fake_server_test openai_simulator_test
-  # Asio servers: ptc-simulator, ptc-fake-backend
-  simulator_test fake_backend_test
+  # Asio servers: ptc-simulator (simulator_test, above), ptc-fake-backend
+  fake_backend_test
   # admission and tenants; Runs without gRPC
   admission_test run_test
   # aggregators, stop rules, learned scorer and model store, thinking policies, simulated model
   tally_test majority_test stop_rules_test confidence_test verifier_test usc_test extract_test
-  learned_test compute_test sim_model_test sim_backend_test
+  learned_test compute_test sim_backend_test
   # common: token bucket, dataset, CSV, flags
   common_test
 )
