@@ -36,7 +36,7 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPTC_WERROR=ON \
   -DPTC_SANITIZE=thread -DCMAKE_CXX_FLAGS=-Wno-tsan "${launcher[@]}" "$@" >/dev/null
 targets=(
-  # the two longest first (under TSan: sim_model_test about 130 s, simulator_test about 20 s), so
+  # the two longest first (under TSan: sim_model_test about 60 s, simulator_test about 20 s), so
   # that the two-at-a-time run below does not end on one of them alone
   sim_model_test simulator_test
   # HTTP layer and the backends on it

@@ -4,8 +4,8 @@
 // and the io thread later frees the last other copy (say, with the handler that held it),
 // ThreadSanitizer cannot see the ordering and reports a race on that free. tests/tsan.supp matches
 // such a free only when its stack symbolizes through Status::Unref, which depends on how the
-// compiler inlined the destructor around it (it does not at -O1), so test handlers give the test
-// thread an unshared copy instead.
+// compiler inlined the destructor around it (a test handler's built at -O1 did not), so test
+// handlers give the test thread an unshared copy instead.
 #pragma once
 
 #include <string>

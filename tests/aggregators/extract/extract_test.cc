@@ -6,6 +6,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -13,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "aggregators/extract/answer_extractor.h"
 #include "aggregators/extract/number.h"
+#include "gtest/gtest-spi.h"
 #include "gtest/gtest.h"
 #include "tests/aggregators/extract/answer_formats.h"
 
@@ -403,12 +407,49 @@ double SecondsToExtract(const AnswerExtractor& e, const std::string& text, Extra
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Extraction is not quadratic in the text's length: on each adversarial text, 1 MB takes at most 32
-// times as long as 128 KB (8 if linear, 64 if quadratic; measured 7-12 in the plain build and up
-// to 21 under TSan, whose first touches of fresh memory cost more), the 128 KB timed as the faster
-// of two runs, with 50 ms of slack for scheduling noise on the cases that take microseconds. A
-// ratio within one run, not a wall-clock bound, so a sanitizer build or a loaded machine does not
-// change the verdict (bench/micro has the absolute speed).
+// Fails unless `e` takes at most 32 times as long on `large` as on `small`, where `large` is about
+// 8 times as long (8 if linear, 64 if quadratic; measured 7-12 in the plain build and up to 21
+// under TSan, whose first touches of fresh memory cost more) or, for the few fixed texts, the same
+// text. `small` is timed as the faster of two runs, and 50 ms of slack absorb scheduling noise on
+// the cases that take microseconds. A ratio within one run, not a wall-clock bound, so a sanitizer
+// build or a loaded machine does not change the verdict (bench/micro has the absolute speed).
+// Returns the answers on `small` and on `large`.
+std::pair<ExtractedAnswer, ExtractedAnswer> ExpectNotQuadratic(const AnswerExtractor& e,
+                                                               const std::string& small,
+                                                               const std::string& large) {
+  std::pair<ExtractedAnswer, ExtractedAnswer> answers;
+  const double small_seconds = std::min(SecondsToExtract(e, small, &answers.first),
+                                        SecondsToExtract(e, small, &answers.first));
+  const double large_seconds = SecondsToExtract(e, large, &answers.second);
+  EXPECT_LT(large_seconds, 32 * small_seconds + 0.05)
+      << small.size() << " bytes: " << small_seconds << " s, " << large.size()
+      << " bytes: " << large_seconds << " s: not 32 times as long at most";
+  return answers;
+}
+
+// An extractor whose time is quadratic in the text's length (it sleeps 20 ms per KB squared), to
+// show that ExpectNotQuadratic fails on one: 8 KB takes 1.28 s against a bound of 0.69 s.
+class QuadraticFakeExtractor : public AnswerExtractor {
+ public:
+  ExtractedAnswer Extract(std::string_view text) const override {
+    const double kb = text.size() / 1024.0;
+    std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(20 * kb * kb));
+    return {};
+  }
+  absl::StatusOr<std::string> NormalizeReference(std::string_view reference) const override {
+    return std::string(reference);
+  }
+  bool Matches(std::string_view answer, std::string_view reference) const override {
+    return answer == reference;
+  }
+};
+
+TEST(RobustnessTest, TheQuadraticCheckFailsOnAQuadraticExtractor) {
+  EXPECT_NONFATAL_FAILURE(ExpectNotQuadratic(QuadraticFakeExtractor(), std::string(1024, 'a'),
+                                             std::string(8 * 1024, 'a')),
+                          "not 32 times as long at most");
+}
+
 TEST(RobustnessTest, LargeAndAdversarialTexts) {
   const size_t kMb = 1 << 20;
   const auto small = AdversarialTexts(kMb / 8);
@@ -419,14 +460,9 @@ TEST(RobustnessTest, LargeAndAdversarialTexts) {
     ASSERT_NE(e, nullptr);
     for (size_t i = 0; i < large.size(); ++i) {
       SCOPED_TRACE(absl::StrCat(format.ShortDebugString(), " / ", large[i].first));
-      ExtractedAnswer a;
-      const double small_seconds = std::min(SecondsToExtract(*e, small[i].second, &a),
-                                            SecondsToExtract(*e, small[i].second, &a));
-      EXPECT_EQ(a.parseable, !a.value.empty());
-      const double large_seconds = SecondsToExtract(*e, large[i].second, &a);
-      EXPECT_EQ(a.parseable, !a.value.empty());
-      EXPECT_LT(large_seconds, 32 * small_seconds + 0.05)
-          << "128 KB: " << small_seconds << " s, 1 MB: " << large_seconds << " s";
+      const auto [on_small, on_large] = ExpectNotQuadratic(*e, small[i].second, large[i].second);
+      EXPECT_EQ(on_small.parseable, !on_small.value.empty());
+      EXPECT_EQ(on_large.parseable, !on_large.value.empty());
     }
   }
 }
@@ -445,8 +481,8 @@ TEST(RegexTest, ManyMatches) {
 }
 
 // A pattern whose first alternative stays alive to the end of the text after every match would
-// make a plain scan quadratic; the bounded scan is not (256 KB at most 32 times as long as 32 KB,
-// as in LargeAndAdversarialTexts) and still finds the last match.
+// make a plain scan quadratic; the bounded scan is not (256 KB against 32 KB) and still finds the
+// last match.
 TEST(RegexTest, AdversarialPatternStaysBounded) {
   const auto text_of = [](size_t bytes) {
     std::string text;
@@ -456,14 +492,9 @@ TEST(RegexTest, AdversarialPatternStaysBounded) {
   const std::string small = text_of(1 << 15);
   const std::string large = text_of(1 << 18);
   std::unique_ptr<AnswerExtractor> e = MustCreate(Regex("(a[^x]*b|a)"));
-  ExtractedAnswer a;
-  const double small_seconds =
-      std::min(SecondsToExtract(*e, small, &a), SecondsToExtract(*e, small, &a));
-  EXPECT_EQ(a.value, "a");
-  const double large_seconds = SecondsToExtract(*e, large, &a);
-  EXPECT_EQ(a.value, "a");
-  EXPECT_LT(large_seconds, 32 * small_seconds + 0.05)
-      << "32 KB: " << small_seconds << " s, 256 KB: " << large_seconds << " s";
+  const auto [on_small, on_large] = ExpectNotQuadratic(*e, small, large);
+  EXPECT_EQ(on_small.value, "a");
+  EXPECT_EQ(on_large.value, "a");
 }
 
 // Random texts built from the pieces the readers look for: no crash, consistent results, and
