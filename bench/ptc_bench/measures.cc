@@ -1,5 +1,7 @@
 #include "bench/ptc_bench/measures.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -262,19 +264,27 @@ CapacityResult MeasureFakeCapacity(boost::asio::io_context& io, const std::strin
   direct.via = Via::kDirect;
   auto target = MakeTarget(direct, w, io, fake_url);
   if (!target.ok()) return result;
-  double cpu0 = 0, cpu1 = 0;
+  double cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
   ClosedLoopOptions o;
   o.concurrency = 64;
   o.warmup_s = 0.5;
   o.duration_s = duration_s;
-  o.on_window_start = [&] { cpu0 = fake->CpuSeconds(); };
-  o.on_window_end = [&] { cpu1 = fake->CpuSeconds(); };
+  o.on_window_start = [&] {
+    cpu0 = fake->CpuSeconds();
+    self0 = ProcessCpuSeconds(getpid());
+  };
+  o.on_window_end = [&] {
+    cpu1 = fake->CpuSeconds();
+    self1 = ProcessCpuSeconds(getpid());
+  };
   const ClosedLoopResult r = RunClosedLoop(**target, o);
   result.calls_per_s = r.calls / r.window_s;
   result.calls_per_cpu_s = cpu1 > cpu0 ? r.calls / (cpu1 - cpu0) : NAN;
+  result.client_calls_per_cpu_s = self1 > self0 ? r.calls / (self1 - self0) : NAN;
   result.errors = r.errors;
   Log(absl::StrCat("fake backend capacity: ", std::lround(result.calls_per_s), " calls/s, ",
-                   std::lround(result.calls_per_cpu_s), " per CPU-s"));
+                   std::lround(result.calls_per_cpu_s), " per its CPU-s; the direct client ",
+                   std::lround(result.client_calls_per_cpu_s), " per ptc-bench CPU-s"));
   return result;
 }
 

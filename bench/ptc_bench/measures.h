@@ -5,7 +5,9 @@
 //   throughput  chains per second per CPU-second of the subject's process, closed loop, against
 //               a zero-latency backend;
 //   memory      resident memory per in-flight streaming chain, with slow chains held open;
-//   capacity    the fake backend's own rate, to show it is not the bottleneck.
+//   capacity    the fake backend's own rate, to show it is not the bottleneck, and the CPU that
+//               ptc's HTTP client alone (ptc-bench's direct calls) spends per call: the floor
+//               under a chain's CPU in ptc-server, which makes the same exchange and more.
 #pragma once
 
 #include <cstdint>
@@ -100,8 +102,9 @@ std::vector<MemoryCell> MeasureMemory(const std::string& name, const SubjectFact
                                       const std::string& fake_url, const std::string& fake_address);
 
 struct CapacityResult {
-  double calls_per_s = 0;      // closed loop, direct, 64 in flight
-  double calls_per_cpu_s = 0;  // per fake-backend CPU-second
+  double calls_per_s = 0;             // closed loop, direct, 64 in flight
+  double calls_per_cpu_s = 0;         // per fake-backend CPU-second
+  double client_calls_per_cpu_s = 0;  // per ptc-bench CPU-second (ptc's HTTP client, one thread)
   uint64_t errors = 0;
 };
 CapacityResult MeasureFakeCapacity(boost::asio::io_context& io, const std::string& fake_url,

@@ -162,12 +162,12 @@ TEST(ChildProcessTest, ReportsAnEarlyExit) {
   EXPECT_FALSE(ChildProcess::Spawn({"/nonexistent/program"}, TempPath("none.log")).ok());
 }
 
-// ptc-bench itself, briefly: direct calls, ptc and a gRPC health check at a low rate, and
-// throughput at N = 1 and 16.
+// ptc-bench itself, briefly: the fake backend's capacity and the direct client's CPU per call,
+// direct calls, ptc and a gRPC health check at a low rate, and throughput at N = 1 and 16.
 TEST(PtcBenchTest, QuickRunGivesSaneResults) {
   const std::string out = TempPath("out");
   auto bench = ChildProcess::Spawn(
-      {PTC_BENCH_BIN, "--quick", "--measures=latency,throughput", "--out=" + out,
+      {PTC_BENCH_BIN, "--quick", "--measures=capacity,latency,throughput", "--out=" + out,
        std::string("--server_bin=") + PTC_SERVER_BIN, std::string("--fake_bin=") + PTC_FAKE_BIN},
       TempPath("bench.log"));
   ASSERT_TRUE(bench.ok()) << bench.status();
@@ -177,6 +177,9 @@ TEST(PtcBenchTest, QuickRunGivesSaneResults) {
   std::stringstream text;
   text << in.rdbuf();
   const nlohmann::json j = nlohmann::json::parse(text.str());
+  EXPECT_EQ(j["fake_backend_capacity"]["errors"], 0);
+  EXPECT_GT(j["fake_backend_capacity"]["calls_per_cpu_s"].get<double>(), 0);
+  EXPECT_GT(j["fake_backend_capacity"]["client_calls_per_cpu_s"].get<double>(), 0);
   ASSERT_EQ(j["latency"].size(), 3u);  // direct, ptc, the gRPC health check
   for (const auto& cell : j["latency"]) {
     EXPECT_EQ(cell["errors"], 0) << cell.dump();
@@ -197,6 +200,10 @@ TEST(PtcBenchTest, QuickRunGivesSaneResults) {
   std::stringstream md_text;
   md_text << md.rdbuf();
   EXPECT_THAT(md_text.str(), testing::HasSubstr("| 200 | ptc |"));
+  // The throughput target sits beside the floor the same run measured for it.
+  EXPECT_THAT(md_text.str(),
+              testing::ContainsRegex("chains per server CPU-second, N = 16 \\|.*\\| "
+                                     "ptc's HTTP client alone: [0-9,]+ calls per CPU-s \\|"));
 }
 
 }  // namespace
