@@ -37,34 +37,6 @@ absl::StatusOr<int64_t> OpenStreams(const std::string& fake_address) {
   return nlohmann::json::parse(*body, nullptr, false).value("open_streams", int64_t{-1});
 }
 
-// Waits until the subjects' processes together use less than 5% of a core over 200 ms (at most
-// 30 s): a saturated peer (Portkey, asyncio) keeps working off its queue after the load stops,
-// and would otherwise slow whatever runs next.
-void WaitUntilQuiet(const std::vector<Subject>& subjects) {
-  std::vector<ChildProcess*> procs;
-  for (const Subject& s : subjects) {
-    if (s.process != nullptr && std::find(procs.begin(), procs.end(), s.process) == procs.end()) {
-      procs.push_back(s.process);
-    }
-  }
-  const auto cpu = [&procs] {
-    double sum = 0;
-    for (ChildProcess* p : procs) sum += p->CpuSeconds();
-    return sum;
-  };
-  const auto start = std::chrono::steady_clock::now();
-  const auto deadline = start + std::chrono::seconds(30);
-  constexpr double kWindowS = 0.2;
-  while (std::chrono::steady_clock::now() < deadline) {
-    const double before = cpu();
-    std::this_thread::sleep_for(std::chrono::duration<double>(kWindowS));
-    if ((cpu() - before) / kWindowS < 0.05) break;
-  }
-  const double waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (waited > 1) Log(absl::StrCat("waited ", waited, " s for the subjects to go idle"));
-}
-
 }  // namespace
 
 std::vector<LatencyCell> MeasureLatency(const std::vector<Subject>& subjects, const Workload& w,
@@ -97,7 +69,6 @@ std::vector<LatencyCell> MeasureLatency(const std::vector<Subject>& subjects, co
         const size_t i = (step + rep) % k;  // a different order each repeat
         if (subjects[i].peer && rate > options.peer_max_rate) continue;
         LatencyCell& cell = cells[ri * k + i];
-        WaitUntilQuiet(subjects);
         auto target = MakeTarget(subjects[i], w, io, fake_url);
         if (!target.ok()) {
           if (cell.first_error.empty()) cell.first_error = std::string(target.status().message());
