@@ -4,6 +4,7 @@
 // fan-out server), drives them over loopback and writes results.json and results.md.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -219,6 +220,16 @@ int Main() {
       if (s.grpc()) grpc_subjects.push_back(s);
     }
     results.throughput = MeasureThroughput(grpc_subjects, zero, o, io, fake_url, fake->get());
+    // The floor of a Solve's gRPC part: health checks (unary calls that do no work) on
+    // ptc-server, as many in flight as Solve calls at N = 16; its CPU per call.
+    for (const Subject& s : subjects) {
+      if (s.via != Via::kGrpcHealth) continue;
+      ThroughputOptions h = o;
+      h.ns = {1};
+      h.chains_in_flight = std::max(2, o.chains_in_flight / 16);
+      const auto cells = MeasureThroughput({s}, zero, h, io, fake_url, fake->get());
+      results.throughput.insert(results.throughput.end(), cells.begin(), cells.end());
+    }
   }
   // The memory measure starts its own processes: stop the others first.
   server->reset();

@@ -47,6 +47,27 @@ Json Array(const std::vector<double>& v) {
   return a;
 }
 
+// The median calls per server CPU-second of the gRPC health check's throughput cell; NaN when
+// it was not measured.
+double HealthCallsPerCpuS(const std::vector<ThroughputCell>& cells) {
+  for (const ThroughputCell& c : cells) {
+    if (c.subject == "gRPC health check") return Median(c.chains_per_cpu_s);
+  }
+  return NAN;
+}
+
+// The most chains per CPU-second a server could reach at N chains per call if each chain cost
+// only ptc's bare HTTP exchange (`client` calls per CPU-second) and each call only an empty gRPC
+// call (`health` per CPU-second): 1 / (1/client + 1/(N * health)).
+std::string ChainsCeiling(double client, double health, int n) {
+  if (!(client > 0)) return "–";
+  const std::string bare = "ptc's HTTP client alone: " + Int(client) + " calls per CPU-s";
+  if (!(health > 0)) return bare;
+  return absl::StrCat("ceiling ", Int(1 / (1 / client + 1 / (n * health))), " (", bare,
+                      "; gRPC health check: ", Int(health), " per server CPU-s; 1 / (1/",
+                      Int(client), " + 1/(", n, " × ", Int(health), ")))");
+}
+
 const LatencyCell* Find(const std::vector<LatencyCell>& cells, const std::string& subject,
                         double rate) {
   for (const LatencyCell& c : cells) {
@@ -210,14 +231,13 @@ std::string ResultsMarkdown(const BenchResults& r) {
       }
     }
   }
+  const double health_per_cpu_s = HealthCallsPerCpuS(r.throughput);
   for (const ThroughputCell& c : r.throughput) {
     if (c.subject != "ptc" || c.n != 16) continue;
     const double v = Median(c.chains_per_cpu_s);
-    const double client = r.capacity.client_calls_per_cpu_s;
     targets.push_back({"chains per server CPU-second, N = 16", "≥ 20,000", Int(v),
                        v >= kTargetChainsPerCpuS ? "yes" : "no",
-                       client > 0 ? "ptc's HTTP client alone: " + Int(client) + " calls per CPU-s"
-                                  : std::string("–")});
+                       ChainsCeiling(r.capacity.client_calls_per_cpu_s, health_per_cpu_s, 16)});
   }
   std::optional<double> worst_kib;
   for (const MemoryCell& c : r.memory) {
@@ -267,6 +287,14 @@ std::string ResultsMarkdown(const BenchResults& r) {
                       p ? Int(Median(p->chains_per_s)) : "–", " | ", Int(pv), " | ",
                       p ? Num(Median(p->cpu_cores)) : "–", " | ", Int(av), " | ", Num(pv / av, 1),
                       "× | ", p ? Int(Median(p->fake_chains_per_cpu_s)) : "–", " |\n");
+    }
+    for (const ThroughputCell& c : r.throughput) {
+      if (c.subject != "gRPC health check") continue;
+      absl::StrAppend(&md, "\nThe gRPC floor on the same server: health checks (unary, no work), ",
+                      c.concurrency, " in flight, ", Int(health_per_cpu_s),
+                      " calls per server CPU-second, ", Num(1e6 / health_per_cpu_s, 1),
+                      " µs of CPU per call: the least a `Solve` spends in gRPC (",
+                      Num(1e6 / health_per_cpu_s / 16, 1), " µs per chain at N = 16).\n");
     }
   }
 

@@ -136,6 +136,16 @@ std::string TempPath(const std::string& name) {
   return testing::TempDir() + "/ptc_bench_test_" + std::to_string(getpid()) + "_" + name;
 }
 
+// 12345 as "12,345", as the report prints counts.
+std::string WithCommas(long v) {
+  std::string digits = std::to_string(v), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
 TEST(ChildProcessTest, WaitsForItsLineAndMeasuresIt) {
   auto child = ChildProcess::Spawn(
       {"/bin/sh", "-c", "echo starting; echo \"server listening on 127.0.0.1:99 \"; exec sleep 30"},
@@ -191,19 +201,30 @@ TEST(PtcBenchTest, QuickRunGivesSaneResults) {
   EXPECT_EQ(j["latency"][1]["subject"], "ptc");
   EXPECT_EQ(j["latency"][1]["baseline"], "direct");
   EXPECT_EQ(j["latency"][1]["added_p50_ms"].size(), 1u);
-  ASSERT_EQ(j["throughput"].size(), 2u);
+  ASSERT_EQ(j["throughput"].size(), 3u);  // ptc at N = 1 and 16, then the health check
   for (const auto& cell : j["throughput"]) {
     EXPECT_EQ(cell["errors"], 0) << cell.dump();
     EXPECT_GT(cell["chains_per_cpu_s"][0].get<double>(), 0) << cell.dump();
   }
+  EXPECT_EQ(j["throughput"][2]["subject"], "gRPC health check");
+  EXPECT_EQ(j["throughput"][2]["n"], 1);
+  EXPECT_EQ(j["throughput"][2]["concurrency"], 4);  // the quick run's 64 chains / 16
   std::ifstream md(out + "/results.md");
   std::stringstream md_text;
   md_text << md.rdbuf();
   EXPECT_THAT(md_text.str(), testing::HasSubstr("| 200 | ptc |"));
-  // The throughput target sits beside the floor the same run measured for it.
+  // The throughput target sits beside the ceiling the same run measured for it: the bare
+  // exchange per chain and an empty gRPC call per 16 chains.
+  const double client = j["fake_backend_capacity"]["client_calls_per_cpu_s"];
+  const double health = j["throughput"][2]["chains_per_cpu_s"][0];
+  const long ceiling = std::lround(1 / (1 / client + 1 / (16 * health)));
   EXPECT_THAT(md_text.str(),
-              testing::ContainsRegex("chains per server CPU-second, N = 16 \\|.*\\| "
-                                     "ptc's HTTP client alone: [0-9,]+ calls per CPU-s \\|"));
+              testing::ContainsRegex("chains per server CPU-second, N = 16 \\|.*\\| ceiling " +
+                                     WithCommas(ceiling) +
+                                     " \\(ptc's HTTP client alone: [0-9,]+ calls per CPU-s; "
+                                     "gRPC health check: [0-9,]+ per server CPU-s;"));
+  EXPECT_THAT(md_text.str(), testing::ContainsRegex("The gRPC floor on the same server: health "
+                                                    "checks \\(unary, no work\\), 4 in flight"));
 }
 
 }  // namespace
