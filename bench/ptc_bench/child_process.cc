@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -131,6 +132,32 @@ double ProcessCpuSeconds(pid_t pid) {
     if (i == 15) stime = std::stoull(field);
   }
   return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+MachineCpu ParseMachineCpu(std::string_view proc_stat) {
+  MachineCpu m;
+  if (proc_stat.substr(0, 4) != "cpu ") return m;
+  std::istringstream fields(std::string(proc_stat.substr(4, proc_stat.find('\n') - 4)));
+  // user nice system idle iowait irq softirq steal (guest time is inside user already).
+  uint64_t v = 0;
+  for (int i = 0; i < 8 && fields >> v; ++i) {
+    m.total += v;
+    if (i == 7) m.steal = v;
+  }
+  return m;
+}
+
+MachineCpu ReadMachineCpu() {
+  std::ifstream in("/proc/stat");
+  std::string line;
+  if (!std::getline(in, line)) return {};
+  return ParseMachineCpu(line);
+}
+
+double StealShare(const MachineCpu& before, const MachineCpu& after) {
+  if (after.total <= before.total) return NAN;
+  return static_cast<double>(after.steal - before.steal) /
+         static_cast<double>(after.total - before.total);
 }
 
 int64_t ProcessRssBytes(pid_t pid) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -51,6 +52,18 @@ class ChildProcess {
 // CPU seconds and RSS of any process (by pid), from /proc; -1 when unreadable.
 double ProcessCpuSeconds(pid_t pid);
 int64_t ProcessRssBytes(pid_t pid);
+
+// The machine's CPU time so far, from the first line of /proc/stat, in clock ticks: all of it
+// (user, nice, system, idle, iowait, irq, softirq, steal) and the part the hypervisor gave to
+// other guests while this one had work ("steal"). Zeros when unreadable.
+struct MachineCpu {
+  uint64_t total = 0;
+  uint64_t steal = 0;
+};
+MachineCpu ParseMachineCpu(std::string_view proc_stat);
+MachineCpu ReadMachineCpu();
+// The share of the machine's CPU time stolen between two readings; NaN when none passed.
+double StealShare(const MachineCpu& before, const MachineCpu& after);
 
 // The directory of the running executable (/proc/self/exe), for finding sibling binaries.
 std::string SelfDir();

@@ -50,6 +50,10 @@ ABSL_FLAG(std::string, memory_levels, "1024,2048,4000", "chains held open, ascen
 ABSL_FLAG(int, memory_repeats, 3, "repeats of the memory measure (a fresh process each)");
 ABSL_FLAG(int, fake_threads, 1, "threads of the fake backend");
 ABSL_FLAG(int, server_threads, 0, "ptc-server worker_threads; 0 = its default");
+ABSL_FLAG(double, max_steal, 5,
+          "a latency or throughput run during which the hypervisor stole more than this percent "
+          "of the machine's CPU time is made again");
+ABSL_FLAG(int, steal_tries, 3, "runs at most per measured run, the least-stolen kept; 1 = none");
 ABSL_FLAG(bool, quick, false, "a smoke run: one short repeat of everything, small levels");
 
 namespace ptc::bench {
@@ -103,6 +107,9 @@ int Main() {
   paths.proto_dir = absl::GetFlag(FLAGS_proto_dir);
   paths.server_threads = absl::GetFlag(FLAGS_server_threads);
   const std::string measures = absl::GetFlag(FLAGS_measures);
+  StealPolicy steal;
+  steal.max_share = absl::GetFlag(FLAGS_max_steal) / 100;
+  steal.tries = quick ? 1 : absl::GetFlag(FLAGS_steal_tries);
   auto wants = [&](const char* m) { return absl::StrContains(measures, m); };
 
   BenchResults results;
@@ -120,6 +127,8 @@ int Main() {
                                     absl::GetFlag(FLAGS_fanout_rate), "/s"));
     settings.push_back("throughput_ns=" + absl::GetFlag(FLAGS_throughput_ns));
     settings.push_back("memory_levels=" + absl::GetFlag(FLAGS_memory_levels));
+    settings.push_back(absl::StrCat("max_steal=", absl::GetFlag(FLAGS_max_steal), "% x",
+                                    absl::GetFlag(FLAGS_steal_tries)));
   }
   settings.push_back("measures=" + measures);
   results.settings = absl::StrJoin(settings, " ");
@@ -189,6 +198,7 @@ int Main() {
     o.duration_scale = quick ? 0.25 : absl::GetFlag(FLAGS_duration_scale);
     o.warmup_s = quick ? 0.2 : 0.5;
     o.peer_max_rate = absl::GetFlag(FLAGS_peer_max_rate);
+    o.steal = steal;
     results.latency = MeasureLatency(subjects, zero, o, io, fake_url);
   }
   if (wants("fanout")) {
@@ -198,6 +208,7 @@ int Main() {
     o.duration_scale = quick ? 0.25 : absl::GetFlag(FLAGS_duration_scale);
     o.warmup_s = quick ? 0.2 : 0.5;
     o.peer_max_rate = absl::GetFlag(FLAGS_peer_max_rate);
+    o.steal = steal;
     std::vector<Subject> fan;
     for (const Subject& s : subjects) {
       // Portkey proxies single calls.
@@ -215,6 +226,7 @@ int Main() {
     o.chains_in_flight = quick ? 64 : absl::GetFlag(FLAGS_chains_in_flight);
     o.warmup_s = quick ? 0.3 : 1;
     o.duration_s = quick ? 0.7 : absl::GetFlag(FLAGS_throughput_seconds);
+    o.steal = steal;
     std::vector<Subject> grpc_subjects;
     for (const Subject& s : subjects) {
       if (s.grpc()) grpc_subjects.push_back(s);

@@ -22,6 +22,10 @@ void Log(const std::string& line) { std::fprintf(stderr, "ptc-bench: %s\n", line
 
 double Ms(double seconds) { return seconds * 1000; }
 
+std::string Percent(double share) {
+  return std::isnan(share) ? "unknown" : absl::StrCat(std::lround(100 * share), "%");
+}
+
 int64_t MedianRss(ChildProcess& p, int samples, std::chrono::milliseconds every) {
   std::vector<double> v;
   for (int i = 0; i < samples; ++i) {
@@ -38,6 +42,20 @@ absl::StatusOr<int64_t> OpenStreams(const std::string& fake_address) {
 }
 
 }  // namespace
+
+int LeastStolenAttempt(const StealPolicy& policy, const std::function<double(int)>& attempt) {
+  int best = 0;
+  double best_share = NAN;
+  for (int t = 0; t < std::max(1, policy.tries); ++t) {
+    const double share = attempt(t);
+    if (t == 0 || (!std::isnan(share) && (std::isnan(best_share) || share < best_share))) {
+      best = t;
+      best_share = share;
+    }
+    if (std::isnan(share) || share <= policy.max_share) break;
+  }
+  return best;
+}
 
 std::vector<LatencyCell> MeasureLatency(const std::vector<Subject>& subjects, const Workload& w,
                                         const LatencyOptions& options, boost::asio::io_context& io,
@@ -81,10 +99,25 @@ std::vector<LatencyCell> MeasureLatency(const std::vector<Subject>& subjects, co
         RunOpenLoop(**target, o);
         o.duration_s = RunSeconds(rate, options.duration_scale);
         o.seed = 1000 * (rep + 1) + ri;
-        const LoadResult r = RunOpenLoop(**target, o);
+        std::vector<std::pair<LoadResult, double>> runs;  // each attempt and its steal share
+        const int kept = LeastStolenAttempt(options.steal, [&](int attempt) {
+          if (attempt > 0) {
+            Log(absl::StrCat("latency ", subjects[i].name, " ", rate, "/s repeat ", rep + 1,
+                             ": CPU steal ", Percent(runs.back().second), ", run again"));
+            ++cell.reruns;
+          }
+          const MachineCpu machine0 = ReadMachineCpu();
+          LoadResult run = RunOpenLoop(**target, o);
+          runs.emplace_back(std::move(run), StealShare(machine0, ReadMachineCpu()));
+          return runs.back().second;
+        });
+        const LoadResult& r = runs[kept].first;
+        cell.steal.push_back(runs[kept].second);
         cell.ok += r.ok;
-        cell.errors += r.errors;
-        if (cell.first_error.empty()) cell.first_error = r.first_error;
+        for (const auto& [run, share] : runs) {  // errors of every attempt, the dropped ones too
+          cell.errors += run.errors;
+          if (cell.first_error.empty()) cell.first_error = run.first_error;
+        }
         cell.worst_achieved = std::min(cell.worst_achieved, r.achieved_rate / rate);
         p50[i] = Ms(Percentile(r.latencies_s, 0.5));
         p99[i] = Ms(Percentile(r.latencies_s, 0.99));
@@ -92,7 +125,8 @@ std::vector<LatencyCell> MeasureLatency(const std::vector<Subject>& subjects, co
         cell.p99_ms.push_back(p99[i]);
         Log(absl::StrCat("latency ", subjects[i].name, " N=", w.n, " ", rate, "/s repeat ", rep + 1,
                          ": p50 ", p50[i], " ms, p99 ", p99[i], " ms, ok ", r.ok, ", errors ",
-                         r.errors, r.errors > 0 ? " (" + r.first_error + ")" : ""));
+                         r.errors, r.errors > 0 ? " (" + r.first_error + ")" : "", ", CPU steal ",
+                         Percent(cell.steal.back())));
       }
       for (size_t i = 0; i < k; ++i) {
         const size_t b = baseline[i];
@@ -131,32 +165,59 @@ std::vector<ThroughputCell> MeasureThroughput(const std::vector<Subject>& subjec
           c.first_error = std::string(target.status().message());
           continue;
         }
-        double cpu0 = 0, cpu1 = 0, fake0 = 0, fake1 = 0;
-        ClosedLoopOptions o;
-        o.concurrency = c.concurrency;
-        o.warmup_s = options.warmup_s;
-        o.duration_s = options.duration_s;
-        o.on_window_start = [&] {
-          cpu0 = s.process->CpuSeconds();
-          fake0 = fake->CpuSeconds();
+        // Each attempt's window: the result, the subject's and the fake backend's CPU seconds,
+        // the machine's CPU readings at its start and end.
+        struct Window {
+          ClosedLoopResult r;
+          double cpu0 = 0, cpu1 = 0, fake0 = 0, fake1 = 0;
+          MachineCpu machine0, machine1;
         };
-        o.on_window_end = [&] {
-          cpu1 = s.process->CpuSeconds();
-          fake1 = fake->CpuSeconds();
-        };
-        const ClosedLoopResult r = RunClosedLoop(**target, o);
+        std::vector<Window> windows;
+        const int kept = LeastStolenAttempt(options.steal, [&](int attempt) {
+          if (attempt > 0) {
+            const Window& last = windows.back();
+            Log(absl::StrCat("throughput ", s.name, " N=", n, " repeat ", rep + 1, ": CPU steal ",
+                             Percent(StealShare(last.machine0, last.machine1)), ", run again"));
+            ++c.reruns;
+          }
+          Window win;
+          ClosedLoopOptions o;
+          o.concurrency = c.concurrency;
+          o.warmup_s = options.warmup_s;
+          o.duration_s = options.duration_s;
+          o.on_window_start = [&] {
+            win.cpu0 = s.process->CpuSeconds();
+            win.fake0 = fake->CpuSeconds();
+            win.machine0 = ReadMachineCpu();
+          };
+          o.on_window_end = [&] {
+            win.cpu1 = s.process->CpuSeconds();
+            win.fake1 = fake->CpuSeconds();
+            win.machine1 = ReadMachineCpu();
+          };
+          win.r = RunClosedLoop(**target, o);
+          windows.push_back(std::move(win));
+          return StealShare(windows.back().machine0, windows.back().machine1);
+        });
+        const Window& win = windows[kept];
+        const ClosedLoopResult& r = win.r;
+        const double cpu0 = win.cpu0, cpu1 = win.cpu1, fake0 = win.fake0, fake1 = win.fake1;
         const double chains = static_cast<double>(r.calls) * n;
-        c.errors += r.errors;
-        if (c.first_error.empty()) c.first_error = r.first_error;
+        for (const Window& each : windows) {  // errors of every attempt, the dropped ones too
+          c.errors += each.r.errors;
+          if (c.first_error.empty()) c.first_error = each.r.first_error;
+        }
         c.chains_per_cpu_s.push_back(cpu1 > cpu0 ? chains / (cpu1 - cpu0) : NAN);
         c.chains_per_s.push_back(chains / r.window_s);
         c.cpu_cores.push_back((cpu1 - cpu0) / r.window_s);
         c.fake_chains_per_cpu_s.push_back(fake1 > fake0 ? chains / (fake1 - fake0) : NAN);
+        c.steal.push_back(StealShare(win.machine0, win.machine1));
         Log(absl::StrCat("throughput ", s.name, " N=", n, " repeat ", rep + 1, ": ",
                          std::lround(chains / r.window_s), " chains/s, ",
                          std::lround(c.chains_per_cpu_s.back()), " chains per CPU-s (",
                          (cpu1 - cpu0) / r.window_s, " cores), errors ", r.errors,
-                         r.errors > 0 ? " (" + r.first_error + ")" : ""));
+                         r.errors > 0 ? " (" + r.first_error + ")" : "", ", CPU steal ",
+                         Percent(c.steal.back())));
       }
     }
   }

@@ -22,6 +22,18 @@
 
 namespace ptc::bench {
 
+// Runs on a VM are slowed from outside when the hypervisor gives its cores to other guests
+// ("steal" in /proc/stat): a run whose share of stolen CPU time is over max_share is made again,
+// up to `tries` runs in all, and the least-stolen one is kept (the others are counted as reruns).
+struct StealPolicy {
+  double max_share = 0.05;
+  int tries = 3;
+};
+// Calls attempt(0), attempt(1), ... (each returns the steal share of its run) until one is at
+// most policy.max_share or policy.tries were made; returns the index of the least-stolen one
+// (NaN counts as unknown: the attempt is kept when no other is known).
+int LeastStolenAttempt(const StealPolicy& policy, const std::function<double(int)>& attempt);
+
 struct LatencyCell {
   std::string subject;
   std::string baseline;  // empty for a baseline
@@ -30,6 +42,10 @@ struct LatencyCell {
   // Per repeat, milliseconds.
   std::vector<double> p50_ms, p99_ms;
   std::vector<double> added_p50_ms, added_p99_ms;  // minus the baseline's in the same repeat
+  // Per repeat: the share of the machine's CPU time the hypervisor gave to other guests during
+  // the run (/proc/stat steal); a slowed repeat with a high share was slowed from outside.
+  std::vector<double> steal;
+  int reruns = 0;  // runs made again for their CPU steal (see StealPolicy)
   uint64_t ok = 0, errors = 0;
   std::string first_error;
   double worst_achieved = 1;  // lowest achieved / offered rate over the repeats
@@ -42,6 +58,7 @@ struct LatencyOptions {
   double duration_scale = 1;  // 1 = max(2 s, min(6 s, 3000 / rate)) per run
   double warmup_s = 0.5;
   double peer_max_rate = 1000;  // peers (not direct, not ptc) only up to this rate
+  StealPolicy steal;
 };
 
 // Each subject is measured against the subject its `baseline` names (itself: a baseline). A
@@ -59,6 +76,8 @@ struct ThroughputCell {
   std::vector<double> chains_per_s;           // per repeat: wall-clock rate
   std::vector<double> cpu_cores;              // subject CPU-seconds per second
   std::vector<double> fake_chains_per_cpu_s;  // the fake backend's in the same window
+  std::vector<double> steal;                  // the machine's CPU steal share in the window
+  int reruns = 0;                             // windows made again for their CPU steal
   uint64_t errors = 0;
   std::string first_error;
 };
@@ -69,6 +88,7 @@ struct ThroughputOptions {
   int chains_in_flight = 512;  // concurrency = max(2, this / N) calls
   double warmup_s = 1;
   double duration_s = 3;
+  StealPolicy steal;
 };
 
 std::vector<ThroughputCell> MeasureThroughput(const std::vector<Subject>& subjects,

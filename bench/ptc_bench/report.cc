@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <map>
@@ -82,11 +83,18 @@ std::string Ok(const LatencyCell& c) {
   return s;
 }
 
+// The machine's CPU steal over the repeats, in percent: "median (max)".
+std::string Steal(const std::vector<double>& shares) {
+  if (shares.empty()) return "–";
+  return absl::StrCat(Num(100 * Median(shares), 1), " (",
+                      Num(100 * *std::max_element(shares.begin(), shares.end()), 1), ")");
+}
+
 void LatencyTable(const std::vector<LatencyCell>& cells, std::string* md) {
   absl::StrAppend(md,
                   "| rate /s | subject | p50 ms | p99 ms | added p50 ms | added p99 ms | "
-                  "p50 vs its baseline | calls ok / errors |\n"
-                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+                  "p50 vs its baseline | calls ok / errors | CPU steal % (max) |\n"
+                  "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   for (const LatencyCell& c : cells) {
     if (c.p50_ms.empty() && c.first_error.empty()) continue;  // not run at this rate
     const bool is_baseline = c.baseline.empty();
@@ -97,7 +105,8 @@ void LatencyTable(const std::vector<LatencyCell>& cells, std::string* md) {
     absl::StrAppend(md, "| ", Int(c.rate), " | ", c.subject, " | ", Num(Median(c.p50_ms), 3), " | ",
                     Num(Median(c.p99_ms), 3), " | ", added_p50, " | ",
                     is_baseline ? "baseline" : Num(Median(c.added_p99_ms), 3), " | ",
-                    is_baseline ? "1×" : Num(ratio, 2) + "×", " | ", Ok(c), " |\n");
+                    is_baseline ? "1×" : Num(ratio, 2) + "×", " | ", Ok(c), " | ", Steal(c.steal),
+                    " |\n");
   }
 }
 
@@ -150,6 +159,9 @@ std::string ResultsJson(const BenchResults& r) {
                       {"p99_ms", Array(c.p99_ms)},
                       {"added_p50_ms", Array(c.added_p50_ms)},
                       {"added_p99_ms", Array(c.added_p99_ms)},
+                      {"steal", Array(c.steal)},
+                      {"reruns", c.reruns},
+                      {"reruns", c.reruns},
                       {"ok", c.ok},
                       {"errors", c.errors},
                       {"first_error", c.first_error},
@@ -166,6 +178,8 @@ std::string ResultsJson(const BenchResults& r) {
                   {"chains_per_s", Array(c.chains_per_s)},
                   {"cpu_cores", Array(c.cpu_cores)},
                   {"fake_chains_per_cpu_s", Array(c.fake_chains_per_cpu_s)},
+                  {"steal", Array(c.steal)},
+                  {"reruns", c.reruns},
                   {"errors", c.errors},
                   {"first_error", c.first_error}});
   }
@@ -191,6 +205,24 @@ std::string ResultsMarkdown(const BenchResults& r) {
                   "`. Figures are medians over the repeats; \"added\" is the subject's "
                   "percentile minus its baseline's in the same repeat (direct calls to the fake "
                   "backend, streamed or whole as the subject's calls are).\n\n");
+  int reruns = 0, runs = 0;
+  for (const auto* cells : {&r.latency, &r.fanout_latency}) {
+    for (const LatencyCell& c : *cells) {
+      reruns += c.reruns;
+      runs += static_cast<int>(c.steal.size());
+    }
+  }
+  for (const ThroughputCell& c : r.throughput) {
+    reruns += c.reruns;
+    runs += static_cast<int>(c.steal.size());
+  }
+  absl::StrAppend(
+      &md,
+      "CPU steal (the hypervisor running other guests on this VM's cores, from "
+      "/proc/stat) is measured over every latency and throughput run and shown "
+      "beside its figures; a run during which more than `max_steal` of it was stolen is made "
+      "again, the least-stolen of its tries kept: ",
+      reruns, " of the ", runs, " runs here were.\n\n");
   absl::StrAppend(&md, "Fake backend capacity (closed loop, 64 connections, direct): ",
                   Int(r.capacity.calls_per_s), " calls/s, ", Int(r.capacity.calls_per_cpu_s),
                   " calls per fake-backend CPU-second; ptc's HTTP client alone (ptc-bench's "
@@ -274,8 +306,9 @@ std::string ResultsMarkdown(const BenchResults& r) {
         "\n**(b) Chains per CPU-second** of the serving process (closed loop, zero-latency "
         "backend, 512 chains in flight; baseline: the asyncio fan-out server on the same "
         "load):\n\n| N | calls in flight | ptc chains/s | ptc chains per CPU-s | ptc cores busy | "
-        "asyncio chains per CPU-s | ptc / asyncio | fake backend chains per its CPU-s |\n"
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        "asyncio chains per CPU-s | ptc / asyncio | fake backend chains per its CPU-s | "
+        "CPU steal % (max) |\n"
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     std::map<uint32_t, std::map<std::string, const ThroughputCell*>> by_n;
     for (const ThroughputCell& c : r.throughput) by_n[c.n][c.subject] = &c;
     for (const auto& [n, m] : by_n) {
@@ -286,7 +319,8 @@ std::string ResultsMarkdown(const BenchResults& r) {
       absl::StrAppend(&md, "| ", n, " | ", p ? p->concurrency : 0, " | ",
                       p ? Int(Median(p->chains_per_s)) : "–", " | ", Int(pv), " | ",
                       p ? Num(Median(p->cpu_cores)) : "–", " | ", Int(av), " | ", Num(pv / av, 1),
-                      "× | ", p ? Int(Median(p->fake_chains_per_cpu_s)) : "–", " |\n");
+                      "× | ", p ? Int(Median(p->fake_chains_per_cpu_s)) : "–", " | ",
+                      p ? Steal(p->steal) : "–", " |\n");
     }
     for (const ThroughputCell& c : r.throughput) {
       if (c.subject != "gRPC health check") continue;

@@ -9,10 +9,12 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "bench/ptc_bench/child_process.h"
 #include "bench/ptc_bench/load.h"
+#include "bench/ptc_bench/measures.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -146,6 +148,47 @@ std::string WithCommas(long v) {
   return out;
 }
 
+TEST(MachineCpuTest, ParsesTheCpuLineOfProcStat) {
+  // user nice system idle iowait irq softirq steal guest guest_nice
+  const MachineCpu m = ParseMachineCpu(
+      "cpu  8249478 0 598075 4713196 18110 0 26956 291714 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n");
+  EXPECT_EQ(m.total, 8249478u + 598075u + 4713196u + 18110u + 26956u + 291714u);
+  EXPECT_EQ(m.steal, 291714u);
+  EXPECT_DOUBLE_EQ(StealShare({100, 10}, {300, 60}), 0.25);
+  EXPECT_TRUE(std::isnan(StealShare({100, 10}, {100, 10})));
+  // Not the machine's line: zeros.
+  EXPECT_EQ(ParseMachineCpu("cpu0 1 2 3 4 5 6 7 8\n").total, 0u);
+  // This machine's: some time has passed since boot, and steal is part of it.
+  const MachineCpu now = ReadMachineCpu();
+  EXPECT_GT(now.total, 0u);
+  EXPECT_LE(now.steal, now.total);
+}
+
+// Tries with the given steal shares, in order; returns the kept index and how many were made.
+std::pair<int, int> Tries(const StealPolicy& policy, const std::vector<double>& shares) {
+  int made = 0;
+  const int kept = LeastStolenAttempt(policy, [&](int attempt) {
+    EXPECT_EQ(attempt, made);
+    ++made;
+    return shares.at(attempt);
+  });
+  return {kept, made};
+}
+
+TEST(StealPolicyTest, RunsAgainWhileStolenAndKeepsTheLeastStolen) {
+  const StealPolicy policy{0.05, 3};
+  EXPECT_EQ(Tries(policy, {0.01}), std::make_pair(0, 1));           // under the limit: one run
+  EXPECT_EQ(Tries(policy, {0.05}), std::make_pair(0, 1));           // at it: kept
+  EXPECT_EQ(Tries(policy, {0.3, 0.02}), std::make_pair(1, 2));      // stolen, then not
+  EXPECT_EQ(Tries(policy, {0.3, 0.1, 0.2}), std::make_pair(1, 3));  // all stolen: the least
+  EXPECT_EQ(Tries(policy, {0.1, 0.3, 0.2}), std::make_pair(0, 3));
+  // Unknown steal cannot be judged: kept, no more tries; a known one is preferred to it.
+  EXPECT_EQ(Tries(policy, {NAN}), std::make_pair(0, 1));
+  EXPECT_EQ(Tries(policy, {0.3, NAN}), std::make_pair(0, 2));
+  EXPECT_EQ(Tries({0.05, 1}, {0.9}), std::make_pair(0, 1));  // one try: no reruns
+  EXPECT_EQ(Tries({0.05, 0}, {0.9}), std::make_pair(0, 1));  // at least one
+}
+
 TEST(ChildProcessTest, WaitsForItsLineAndMeasuresIt) {
   auto child = ChildProcess::Spawn(
       {"/bin/sh", "-c", "echo starting; echo \"server listening on 127.0.0.1:99 \"; exec sleep 30"},
@@ -198,6 +241,13 @@ TEST(PtcBenchTest, QuickRunGivesSaneResults) {
     EXPECT_GT(p50, 0);
     EXPECT_GE(p99, p50);
   }
+  for (const auto* list : {&j["latency"], &j["throughput"]}) {
+    for (const auto& cell : *list) {
+      ASSERT_EQ(cell["steal"].size(), 1u) << cell.dump();  // one repeat
+      EXPECT_GE(cell["steal"][0].get<double>(), 0) << cell.dump();
+      EXPECT_LE(cell["steal"][0].get<double>(), 1) << cell.dump();
+    }
+  }
   EXPECT_EQ(j["latency"][1]["subject"], "ptc");
   EXPECT_EQ(j["latency"][1]["baseline"], "direct");
   EXPECT_EQ(j["latency"][1]["added_p50_ms"].size(), 1u);
@@ -213,6 +263,7 @@ TEST(PtcBenchTest, QuickRunGivesSaneResults) {
   std::stringstream md_text;
   md_text << md.rdbuf();
   EXPECT_THAT(md_text.str(), testing::HasSubstr("| 200 | ptc |"));
+  EXPECT_THAT(md_text.str(), testing::HasSubstr("| calls ok / errors | CPU steal % (max) |"));
   // The throughput target sits beside the ceiling the same run measured for it: the bare
   // exchange per chain and an empty gRPC call per 16 chains.
   const double client = j["fake_backend_capacity"]["client_calls_per_cpu_s"];
