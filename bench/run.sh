@@ -59,10 +59,28 @@ if [ "$quick" = 1 ]; then
 else
   micro_args="--benchmark_repetitions=5"
 fi
-# shellcheck disable=SC2086
-"$build/bench/micro/ptc-micro-bench" $micro_args --benchmark_report_aggregates_only=true \
-  --benchmark_format=json --benchmark_out="$out/micro.json" >/dev/null
-python3 bench/micro/summarize.py "$out/micro.json" > "$out/micro.md"
+# The machine's CPU so far (/proc/stat): the stolen ticks, then all of them.
+machine_cpu() { awk '/^cpu /{print $9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+# Like ptc-bench's runs: made again (up to three tries, the least-stolen kept) when the
+# hypervisor stole more than 5% of the CPU during it.
+tries=3
+[ "$quick" = 1 ] && tries=1
+best=""
+for try in $(seq "$tries"); do
+  before=$(machine_cpu)
+  # shellcheck disable=SC2086
+  "$build/bench/micro/ptc-micro-bench" $micro_args --benchmark_report_aggregates_only=true \
+    --benchmark_format=json --benchmark_out="$out/micro.try.json" >/dev/null
+  steal=$(echo "$before $(machine_cpu)" | awk '{d = $4 - $2; printf "%.1f", (d > 0 ? 100 * ($3 - $1) / d : 0)}')
+  if [ -z "$best" ] || awk -v a="$steal" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+    best=$steal
+    mv "$out/micro.try.json" "$out/micro.json"
+  fi
+  awk -v a="$steal" 'BEGIN { exit !(a <= 5) }' && break
+  [ "$try" -lt "$tries" ] && echo "run.sh: CPU steal $steal% during the micro-benchmarks, run again" >&2
+done
+rm -f "$out/micro.try.json"
+python3 bench/micro/summarize.py "$out/micro.json" --steal "$best" --tries "$try" > "$out/micro.md"
 
 # --- Whole process ---
 bench_args=""

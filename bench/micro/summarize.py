@@ -2,11 +2,14 @@
 """Turns ptc-micro-bench's JSON (--benchmark_format=json with repetitions) into a Markdown table:
 each benchmark's median CPU time beside the baseline measured in the same run, and their ratio.
 
-  summarize.py micro.json > micro.md
+  summarize.py micro.json [--steal PERCENT --tries N] > micro.md
+
+--steal: the machine's CPU steal during the run kept (run.sh measures it), --tries: how many
+runs were made for it; both go into the header line.
 """
 
+import argparse
 import json
-import sys
 
 # benchmark -> (baseline, what the comparison says)
 BASELINES = {
@@ -39,7 +42,12 @@ def fmt(ns):
 
 
 def main():
-    data = json.load(open(sys.argv[1]))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("json")
+    parser.add_argument("--steal", type=float, default=None)
+    parser.add_argument("--tries", type=int, default=1)
+    args = parser.parse_args()
+    data = json.load(open(args.json))
     medians = {}
     order = []
     repetitions = 1
@@ -56,7 +64,11 @@ def main():
     print(f"Google Benchmark, {ctx.get('num_cpus', '?')} CPUs at "
           f"{ctx.get('mhz_per_cpu', '?')} MHz, load average "
           f"{' '.join(f'{x:.2f}' for x in ctx.get('load_avg', []))}; "
-          f"median CPU time of {repetitions} repetitions.\n")
+          f"median CPU time of {repetitions} repetitions"
+          + (f"; CPU steal {args.steal:.1f}% during the run"
+             + (f" (the least-stolen of {args.tries} runs)" if args.tries > 1 else "")
+             if args.steal is not None else "")
+          + ".\n")
     print("| benchmark | median | baseline (same run) | baseline time | ratio |")
     print("| --- | ---: | --- | ---: | ---: |")
     for name in order:

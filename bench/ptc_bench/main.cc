@@ -157,7 +157,7 @@ int Main() {
   zero.model = "fake";
 
   if (wants("capacity")) {
-    results.capacity = MeasureFakeCapacity(io, fake_url, fake->get(), zero, quick ? 0.5 : 2);
+    results.capacity = MeasureFakeCapacity(io, fake_url, fake->get(), zero, quick ? 0.5 : 2, steal);
   }
 
   std::string ptc_address;

@@ -87,37 +87,48 @@ std::vector<LatencyCell> MeasureLatency(const std::vector<Subject>& subjects, co
         const size_t i = (step + rep) % k;  // a different order each repeat
         if (subjects[i].peer && rate > options.peer_max_rate) continue;
         LatencyCell& cell = cells[ri * k + i];
-        auto target = MakeTarget(subjects[i], w, io, fake_url);
-        if (!target.ok()) {
-          if (cell.first_error.empty()) cell.first_error = std::string(target.status().message());
-          continue;
-        }
-        OpenLoopOptions o;
-        o.rate = rate;
-        o.duration_s = options.warmup_s;
-        o.seed = 7 + rep;
-        RunOpenLoop(**target, o);
-        o.duration_s = RunSeconds(rate, options.duration_scale);
-        o.seed = 1000 * (rep + 1) + ri;
-        std::vector<std::pair<LoadResult, double>> runs;  // each attempt and its steal share
+        // Each try: fresh connections, a warm-up, then the measured run.
+        struct Try {
+          LoadResult r;
+          double steal = NAN;
+          bool ran = false;  // false: the target could not be made (r.first_error says why)
+        };
+        std::vector<Try> tries;
         const int kept = LeastStolenAttempt(options.steal, [&](int attempt) {
           if (attempt > 0) {
             Log(absl::StrCat("latency ", subjects[i].name, " ", rate, "/s repeat ", rep + 1,
-                             ": CPU steal ", Percent(runs.back().second), ", run again"));
+                             ": CPU steal ", Percent(tries.back().steal), ", run again"));
             ++cell.reruns;
           }
+          Try t;
+          auto target = MakeTarget(subjects[i], w, io, fake_url);
+          if (!target.ok()) {
+            t.r.first_error = std::string(target.status().message());
+            tries.push_back(std::move(t));
+            return std::nan("");
+          }
+          OpenLoopOptions o;
+          o.rate = rate;
+          o.duration_s = options.warmup_s;
+          o.seed = 7 + rep;
+          RunOpenLoop(**target, o);
+          o.duration_s = RunSeconds(rate, options.duration_scale);
+          o.seed = 1000 * (rep + 1) + ri;
           const MachineCpu machine0 = ReadMachineCpu();
-          LoadResult run = RunOpenLoop(**target, o);
-          runs.emplace_back(std::move(run), StealShare(machine0, ReadMachineCpu()));
-          return runs.back().second;
+          t.r = RunOpenLoop(**target, o);
+          t.steal = StealShare(machine0, ReadMachineCpu());
+          t.ran = true;
+          tries.push_back(std::move(t));
+          return tries.back().steal;
         });
-        const LoadResult& r = runs[kept].first;
-        cell.steal.push_back(runs[kept].second);
-        cell.ok += r.ok;
-        for (const auto& [run, share] : runs) {  // errors of every attempt, the dropped ones too
-          cell.errors += run.errors;
-          if (cell.first_error.empty()) cell.first_error = run.first_error;
+        for (const Try& t : tries) {  // errors of every try, the dropped ones too
+          cell.errors += t.r.errors;
+          if (cell.first_error.empty()) cell.first_error = t.r.first_error;
         }
+        if (!tries[kept].ran) continue;
+        const LoadResult& r = tries[kept].r;
+        cell.steal.push_back(tries[kept].steal);
+        cell.ok += r.ok;
         cell.worst_achieved = std::min(cell.worst_achieved, r.achieved_rate / rate);
         p50[i] = Ms(Percentile(r.latencies_s, 0.5));
         p99[i] = Ms(Percentile(r.latencies_s, 0.99));
@@ -319,33 +330,56 @@ std::vector<MemoryCell> MeasureMemory(const std::string& name, const SubjectFact
 }
 
 CapacityResult MeasureFakeCapacity(boost::asio::io_context& io, const std::string& fake_url,
-                                   ChildProcess* fake, const Workload& w, double duration_s) {
+                                   ChildProcess* fake, const Workload& w, double duration_s,
+                                   const StealPolicy& steal) {
   CapacityResult result;
   Subject direct;
   direct.via = Via::kDirect;
   auto target = MakeTarget(direct, w, io, fake_url);
   if (!target.ok()) return result;
-  double cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
-  ClosedLoopOptions o;
-  o.concurrency = 64;
-  o.warmup_s = 0.5;
-  o.duration_s = duration_s;
-  o.on_window_start = [&] {
-    cpu0 = fake->CpuSeconds();
-    self0 = ProcessCpuSeconds(getpid());
+  struct Window {
+    ClosedLoopResult r;
+    double cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
+    MachineCpu machine0, machine1;
   };
-  o.on_window_end = [&] {
-    cpu1 = fake->CpuSeconds();
-    self1 = ProcessCpuSeconds(getpid());
-  };
-  const ClosedLoopResult r = RunClosedLoop(**target, o);
+  std::vector<Window> windows;
+  const int kept = LeastStolenAttempt(steal, [&](int attempt) {
+    if (attempt > 0) {
+      const Window& last = windows.back();
+      Log(absl::StrCat("fake backend capacity: CPU steal ",
+                       Percent(StealShare(last.machine0, last.machine1)), ", run again"));
+      ++result.reruns;
+    }
+    Window win;
+    ClosedLoopOptions o;
+    o.concurrency = 64;
+    o.warmup_s = 0.5;
+    o.duration_s = duration_s;
+    o.on_window_start = [&] {
+      win.cpu0 = fake->CpuSeconds();
+      win.self0 = ProcessCpuSeconds(getpid());
+      win.machine0 = ReadMachineCpu();
+    };
+    o.on_window_end = [&] {
+      win.cpu1 = fake->CpuSeconds();
+      win.self1 = ProcessCpuSeconds(getpid());
+      win.machine1 = ReadMachineCpu();
+    };
+    win.r = RunClosedLoop(**target, o);
+    windows.push_back(std::move(win));
+    return StealShare(windows.back().machine0, windows.back().machine1);
+  });
+  const Window& win = windows[kept];
+  const ClosedLoopResult& r = win.r;
   result.calls_per_s = r.calls / r.window_s;
-  result.calls_per_cpu_s = cpu1 > cpu0 ? r.calls / (cpu1 - cpu0) : NAN;
-  result.client_calls_per_cpu_s = self1 > self0 ? r.calls / (self1 - self0) : NAN;
-  result.errors = r.errors;
+  result.calls_per_cpu_s = win.cpu1 > win.cpu0 ? r.calls / (win.cpu1 - win.cpu0) : NAN;
+  result.client_calls_per_cpu_s = win.self1 > win.self0 ? r.calls / (win.self1 - win.self0) : NAN;
+  result.steal = StealShare(win.machine0, win.machine1);
+  for (const Window& each : windows) result.errors += each.r.errors;
   Log(absl::StrCat("fake backend capacity: ", std::lround(result.calls_per_s), " calls/s, ",
                    std::lround(result.calls_per_cpu_s), " per its CPU-s; the direct client ",
-                   std::lround(result.client_calls_per_cpu_s), " per ptc-bench CPU-s"));
+                   std::lround(result.client_calls_per_cpu_s), " per ptc-bench CPU-s, CPU steal ",
+                   Percent(result.steal)));
   return result;
 }
 

@@ -10,6 +10,7 @@
 //               under a chain's CPU in ptc-server, which makes the same exchange and more.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -125,9 +126,12 @@ struct CapacityResult {
   double calls_per_s = 0;             // closed loop, direct, 64 in flight
   double calls_per_cpu_s = 0;         // per fake-backend CPU-second
   double client_calls_per_cpu_s = 0;  // per ptc-bench CPU-second (ptc's HTTP client, one thread)
-  uint64_t errors = 0;
+  double steal = NAN;                 // the machine's CPU steal share in the window kept
+  int reruns = 0;                     // windows made again for their CPU steal
+  uint64_t errors = 0;                // over every window
 };
 CapacityResult MeasureFakeCapacity(boost::asio::io_context& io, const std::string& fake_url,
-                                   ChildProcess* fake, const Workload& w, double duration_s);
+                                   ChildProcess* fake, const Workload& w, double duration_s,
+                                   const StealPolicy& steal);
 
 }  // namespace ptc::bench

@@ -147,6 +147,8 @@ std::string ResultsJson(const BenchResults& r) {
   j["fake_backend_capacity"] = {{"calls_per_s", r.capacity.calls_per_s},
                                 {"calls_per_cpu_s", r.capacity.calls_per_cpu_s},
                                 {"client_calls_per_cpu_s", r.capacity.client_calls_per_cpu_s},
+                                {"steal", r.capacity.steal},
+                                {"reruns", r.capacity.reruns},
                                 {"errors", r.capacity.errors}};
   for (const auto* cells : {&r.latency, &r.fanout_latency}) {
     Json list = Json::array();
@@ -205,7 +207,7 @@ std::string ResultsMarkdown(const BenchResults& r) {
                   "`. Figures are medians over the repeats; \"added\" is the subject's "
                   "percentile minus its baseline's in the same repeat (direct calls to the fake "
                   "backend, streamed or whole as the subject's calls are).\n\n");
-  int reruns = 0, runs = 0;
+  int reruns = r.capacity.reruns, runs = std::isnan(r.capacity.steal) ? 0 : 1;
   for (const auto* cells : {&r.latency, &r.fanout_latency}) {
     for (const LatencyCell& c : *cells) {
       reruns += c.reruns;
@@ -227,7 +229,10 @@ std::string ResultsMarkdown(const BenchResults& r) {
                   Int(r.capacity.calls_per_s), " calls/s, ", Int(r.capacity.calls_per_cpu_s),
                   " calls per fake-backend CPU-second; ptc's HTTP client alone (ptc-bench's "
                   "direct calls, one thread, no decoding) ",
-                  Int(r.capacity.client_calls_per_cpu_s), " calls per ptc-bench CPU-second.\n\n");
+                  Int(r.capacity.client_calls_per_cpu_s),
+                  " calls per ptc-bench CPU-second (CPU "
+                  "steal ",
+                  Num(100 * r.capacity.steal, 1), "%).\n\n");
 
   // Targets first, each beside the floor the same run measured for it: what a gRPC front end
   // that does nothing takes (the health check), and what ptc's HTTP client alone spends per call

@@ -233,7 +233,10 @@ TEST(PtcBenchTest, QuickRunGivesSaneResults) {
   EXPECT_EQ(j["fake_backend_capacity"]["errors"], 0);
   EXPECT_GT(j["fake_backend_capacity"]["calls_per_cpu_s"].get<double>(), 0);
   EXPECT_GT(j["fake_backend_capacity"]["client_calls_per_cpu_s"].get<double>(), 0);
-  ASSERT_EQ(j["latency"].size(), 3u);  // direct, ptc, the gRPC health check
+  EXPECT_GE(j["fake_backend_capacity"]["steal"].get<double>(), 0);
+  EXPECT_LE(j["fake_backend_capacity"]["steal"].get<double>(), 1);
+  EXPECT_EQ(j["fake_backend_capacity"]["reruns"], 0);  // the quick run makes one try
+  ASSERT_EQ(j["latency"].size(), 3u);                  // direct, ptc, the gRPC health check
   for (const auto& cell : j["latency"]) {
     EXPECT_EQ(cell["errors"], 0) << cell.dump();
     EXPECT_GT(cell["ok"].get<int>(), 0) << cell.dump();
