@@ -41,6 +41,32 @@ absl::StatusOr<int64_t> OpenStreams(const std::string& fake_address) {
   return nlohmann::json::parse(*body, nullptr, false).value("open_streams", int64_t{-1});
 }
 
+// One closed-loop run's counted window: the result, two processes' CPU seconds (a, b) and the
+// machine's CPU at the window's start and end.
+struct Window {
+  ClosedLoopResult r;
+  double a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+  MachineCpu machine0, machine1;
+  double steal() const { return StealShare(machine0, machine1); }
+};
+
+Window RunWindow(Target& target, ClosedLoopOptions o, const std::function<double()>& cpu_a,
+                 const std::function<double()>& cpu_b) {
+  Window win;
+  o.on_window_start = [&] {
+    win.a0 = cpu_a();
+    win.b0 = cpu_b();
+    win.machine0 = ReadMachineCpu();
+  };
+  o.on_window_end = [&] {
+    win.a1 = cpu_a();
+    win.b1 = cpu_b();
+    win.machine1 = ReadMachineCpu();
+  };
+  win.r = RunClosedLoop(target, o);
+  return win;
+}
+
 }  // namespace
 
 int LeastStolenAttempt(const StealPolicy& policy, const std::function<double(int)>& attempt) {
@@ -176,43 +202,26 @@ std::vector<ThroughputCell> MeasureThroughput(const std::vector<Subject>& subjec
           c.first_error = std::string(target.status().message());
           continue;
         }
-        // Each attempt's window: the result, the subject's and the fake backend's CPU seconds,
-        // the machine's CPU readings at its start and end.
-        struct Window {
-          ClosedLoopResult r;
-          double cpu0 = 0, cpu1 = 0, fake0 = 0, fake1 = 0;
-          MachineCpu machine0, machine1;
-        };
+        // Each try's window: a = the subject's CPU seconds, b = the fake backend's.
         std::vector<Window> windows;
         const int kept = LeastStolenAttempt(options.steal, [&](int attempt) {
           if (attempt > 0) {
-            const Window& last = windows.back();
             Log(absl::StrCat("throughput ", s.name, " N=", n, " repeat ", rep + 1, ": CPU steal ",
-                             Percent(StealShare(last.machine0, last.machine1)), ", run again"));
+                             Percent(windows.back().steal()), ", run again"));
             ++c.reruns;
           }
-          Window win;
           ClosedLoopOptions o;
           o.concurrency = c.concurrency;
           o.warmup_s = options.warmup_s;
           o.duration_s = options.duration_s;
-          o.on_window_start = [&] {
-            win.cpu0 = s.process->CpuSeconds();
-            win.fake0 = fake->CpuSeconds();
-            win.machine0 = ReadMachineCpu();
-          };
-          o.on_window_end = [&] {
-            win.cpu1 = s.process->CpuSeconds();
-            win.fake1 = fake->CpuSeconds();
-            win.machine1 = ReadMachineCpu();
-          };
-          win.r = RunClosedLoop(**target, o);
-          windows.push_back(std::move(win));
-          return StealShare(windows.back().machine0, windows.back().machine1);
+          windows.push_back(RunWindow(
+              **target, o, [&] { return s.process->CpuSeconds(); },
+              [&] { return fake->CpuSeconds(); }));
+          return windows.back().steal();
         });
         const Window& win = windows[kept];
         const ClosedLoopResult& r = win.r;
-        const double cpu0 = win.cpu0, cpu1 = win.cpu1, fake0 = win.fake0, fake1 = win.fake1;
+        const double cpu0 = win.a0, cpu1 = win.a1, fake0 = win.b0, fake1 = win.b1;
         const double chains = static_cast<double>(r.calls) * n;
         for (const Window& each : windows) {  // errors of every attempt, the dropped ones too
           c.errors += each.r.errors;
@@ -222,7 +231,7 @@ std::vector<ThroughputCell> MeasureThroughput(const std::vector<Subject>& subjec
         c.chains_per_s.push_back(chains / r.window_s);
         c.cpu_cores.push_back((cpu1 - cpu0) / r.window_s);
         c.fake_chains_per_cpu_s.push_back(fake1 > fake0 ? chains / (fake1 - fake0) : NAN);
-        c.steal.push_back(StealShare(win.machine0, win.machine1));
+        c.steal.push_back(win.steal());
         Log(absl::StrCat("throughput ", s.name, " N=", n, " repeat ", rep + 1, ": ",
                          std::lround(chains / r.window_s), " chains/s, ",
                          std::lround(c.chains_per_cpu_s.back()), " chains per CPU-s (",
@@ -337,44 +346,29 @@ CapacityResult MeasureFakeCapacity(boost::asio::io_context& io, const std::strin
   direct.via = Via::kDirect;
   auto target = MakeTarget(direct, w, io, fake_url);
   if (!target.ok()) return result;
-  struct Window {
-    ClosedLoopResult r;
-    double cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
-    MachineCpu machine0, machine1;
-  };
+  // Each try's window: a = the fake backend's CPU seconds, b = this process's.
   std::vector<Window> windows;
   const int kept = LeastStolenAttempt(steal, [&](int attempt) {
     if (attempt > 0) {
-      const Window& last = windows.back();
-      Log(absl::StrCat("fake backend capacity: CPU steal ",
-                       Percent(StealShare(last.machine0, last.machine1)), ", run again"));
+      Log(absl::StrCat("fake backend capacity: CPU steal ", Percent(windows.back().steal()),
+                       ", run again"));
       ++result.reruns;
     }
-    Window win;
     ClosedLoopOptions o;
     o.concurrency = 64;
     o.warmup_s = 0.5;
     o.duration_s = duration_s;
-    o.on_window_start = [&] {
-      win.cpu0 = fake->CpuSeconds();
-      win.self0 = ProcessCpuSeconds(getpid());
-      win.machine0 = ReadMachineCpu();
-    };
-    o.on_window_end = [&] {
-      win.cpu1 = fake->CpuSeconds();
-      win.self1 = ProcessCpuSeconds(getpid());
-      win.machine1 = ReadMachineCpu();
-    };
-    win.r = RunClosedLoop(**target, o);
-    windows.push_back(std::move(win));
-    return StealShare(windows.back().machine0, windows.back().machine1);
+    windows.push_back(RunWindow(
+        **target, o, [&] { return fake->CpuSeconds(); },
+        [] { return ProcessCpuSeconds(getpid()); }));
+    return windows.back().steal();
   });
   const Window& win = windows[kept];
   const ClosedLoopResult& r = win.r;
   result.calls_per_s = r.calls / r.window_s;
-  result.calls_per_cpu_s = win.cpu1 > win.cpu0 ? r.calls / (win.cpu1 - win.cpu0) : NAN;
-  result.client_calls_per_cpu_s = win.self1 > win.self0 ? r.calls / (win.self1 - win.self0) : NAN;
-  result.steal = StealShare(win.machine0, win.machine1);
+  result.calls_per_cpu_s = win.a1 > win.a0 ? r.calls / (win.a1 - win.a0) : NAN;
+  result.client_calls_per_cpu_s = win.b1 > win.b0 ? r.calls / (win.b1 - win.b0) : NAN;
+  result.steal = win.steal();
   for (const Window& each : windows) result.errors += each.r.errors;
   Log(absl::StrCat("fake backend capacity: ", std::lround(result.calls_per_s), " calls/s, ",
                    std::lround(result.calls_per_cpu_s), " per its CPU-s; the direct client ",
