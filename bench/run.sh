@@ -76,8 +76,8 @@ for try in $(seq "$tries"); do
     best=$steal
     mv "$out/micro.try.json" "$out/micro.json"
   fi
-  awk -v a="$steal" 'BEGIN { exit !(a <= 5) }' && break
-  [ "$try" -lt "$tries" ] && echo "run.sh: CPU steal $steal% during the micro-benchmarks, run again" >&2
+  if awk -v a="$steal" 'BEGIN { exit !(a <= 5) }' || [ "$try" -eq "$tries" ]; then break; fi
+  echo "run.sh: CPU steal $steal% during the micro-benchmarks, run again" >&2
 done
 rm -f "$out/micro.try.json"
 python3 bench/micro/summarize.py "$out/micro.json" --steal "$best" --tries "$try" > "$out/micro.md"

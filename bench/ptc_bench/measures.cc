@@ -69,16 +69,20 @@ Window RunWindow(Target& target, ClosedLoopOptions o, const std::function<double
 
 }  // namespace
 
-int LeastStolenAttempt(const StealPolicy& policy, const std::function<double(int)>& attempt) {
+int LeastStolenAttempt(const StealPolicy& policy, const std::string& what, int* reruns,
+                       const std::function<double(int)>& attempt) {
+  const int tries = std::max(1, policy.tries);
   int best = 0;
   double best_share = NAN;
-  for (int t = 0; t < std::max(1, policy.tries); ++t) {
+  for (int t = 0; t < tries; ++t) {
     const double share = attempt(t);
     if (t == 0 || (!std::isnan(share) && (std::isnan(best_share) || share < best_share))) {
       best = t;
       best_share = share;
     }
-    if (std::isnan(share) || share <= policy.max_share) break;
+    if (std::isnan(share) || share <= policy.max_share || t + 1 == tries) break;
+    Log(absl::StrCat(what, ": CPU steal ", Percent(share), ", run again"));
+    ++*reruns;
   }
   return best;
 }
@@ -120,12 +124,9 @@ std::vector<LatencyCell> MeasureLatency(const std::vector<Subject>& subjects, co
           bool ran = false;  // false: the target could not be made (r.first_error says why)
         };
         std::vector<Try> tries;
-        const int kept = LeastStolenAttempt(options.steal, [&](int attempt) {
-          if (attempt > 0) {
-            Log(absl::StrCat("latency ", subjects[i].name, " ", rate, "/s repeat ", rep + 1,
-                             ": CPU steal ", Percent(tries.back().steal), ", run again"));
-            ++cell.reruns;
-          }
+        const std::string what =
+            absl::StrCat("latency ", subjects[i].name, " ", rate, "/s repeat ", rep + 1);
+        const int kept = LeastStolenAttempt(options.steal, what, &cell.reruns, [&](int) {
           Try t;
           auto target = MakeTarget(subjects[i], w, io, fake_url);
           if (!target.ok()) {
@@ -204,12 +205,8 @@ std::vector<ThroughputCell> MeasureThroughput(const std::vector<Subject>& subjec
         }
         // Each try's window: a = the subject's CPU seconds, b = the fake backend's.
         std::vector<Window> windows;
-        const int kept = LeastStolenAttempt(options.steal, [&](int attempt) {
-          if (attempt > 0) {
-            Log(absl::StrCat("throughput ", s.name, " N=", n, " repeat ", rep + 1, ": CPU steal ",
-                             Percent(windows.back().steal()), ", run again"));
-            ++c.reruns;
-          }
+        const std::string what = absl::StrCat("throughput ", s.name, " N=", n, " repeat ", rep + 1);
+        const int kept = LeastStolenAttempt(options.steal, what, &c.reruns, [&](int) {
           ClosedLoopOptions o;
           o.concurrency = c.concurrency;
           o.warmup_s = options.warmup_s;
@@ -348,12 +345,7 @@ CapacityResult MeasureFakeCapacity(boost::asio::io_context& io, const std::strin
   if (!target.ok()) return result;
   // Each try's window: a = the fake backend's CPU seconds, b = this process's.
   std::vector<Window> windows;
-  const int kept = LeastStolenAttempt(steal, [&](int attempt) {
-    if (attempt > 0) {
-      Log(absl::StrCat("fake backend capacity: CPU steal ", Percent(windows.back().steal()),
-                       ", run again"));
-      ++result.reruns;
-    }
+  const int kept = LeastStolenAttempt(steal, "fake backend capacity", &result.reruns, [&](int) {
     ClosedLoopOptions o;
     o.concurrency = 64;
     o.warmup_s = 0.5;

@@ -32,8 +32,10 @@ struct StealPolicy {
 };
 // Calls attempt(0), attempt(1), ... (each returns the steal share of its run) until one is at
 // most policy.max_share or policy.tries were made; returns the index of the least-stolen one
-// (NaN counts as unknown: the attempt is kept when no other is known).
-int LeastStolenAttempt(const StealPolicy& policy, const std::function<double(int)>& attempt);
+// (NaN counts as unknown: no more tries, and the attempt is kept when no other is known). Each
+// try after the first is logged under `what` and counted in *reruns.
+int LeastStolenAttempt(const StealPolicy& policy, const std::string& what, int* reruns,
+                       const std::function<double(int)>& attempt);
 
 struct LatencyCell {
   std::string subject;
