@@ -22,6 +22,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <optional>
@@ -305,36 +306,43 @@ class Scanner {
     }
   }
 
+  // Bytes a string holds as they are: printable ASCII but the quote and the backslash.
+  static constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
+    return plain;
+  }();
+  bool Plain(const char* p) const { return kPlain[static_cast<unsigned char>(*p)]; }
+  // Moves p_ past plain bytes (four at a time while it can).
+  void SkipPlain() {
+    while (end_ - p_ >= 4 && Plain(p_) && Plain(p_ + 1) && Plain(p_ + 2) && Plain(p_ + 3)) p_ += 4;
+    while (p_ < end_ && Plain(p_)) ++p_;
+  }
+
   // A key without escapes, as its raw bytes (valid UTF-8).
   bool Key(std::string_view* key) {
     if (!At('"')) return false;
     const char* start = ++p_;
-    while (p_ < end_) {
+    while (true) {
+      SkipPlain();
+      if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') {
         *key = std::string_view(start, p_ - start);
         ++p_;
         return true;
       }
-      if (c == '\\' || c < 0x20) return false;
-      if (c < 0x80) {
-        ++p_;
-      } else if (!Utf8()) {
-        return false;
-      }
+      if (c < 0x80 || !Utf8()) return false;  // an escape, a control character, bad UTF-8
     }
-    return false;
   }
 
   // A string at '"', unescaped into `*out` (appended; nullptr: only checked).
   bool String(std::string* out) {
     const char* run = ++p_;  // bytes copied as they are, up to p_
-    while (p_ < end_) {
+    while (true) {
+      SkipPlain();
+      if (p_ == end_) return false;
       const auto c = static_cast<unsigned char>(*p_);
-      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-        ++p_;
-        continue;
-      }
       if (c >= 0x80) {
         if (!Utf8()) return false;
         continue;
@@ -348,7 +356,6 @@ class Scanner {
       if (!Escape(out)) return false;
       run = p_;
     }
-    return false;
   }
 
   // One escape at '\\'.

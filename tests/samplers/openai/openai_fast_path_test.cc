@@ -96,6 +96,33 @@ TEST(ChunkScannerTest, UnusualShapesFallBack) {
   ExpectSame(AsEvents({nested(40), nested(100)}));
 }
 
+// The scanner reads plain bytes four at a time: a byte that is not plain, at each offset of a
+// content string and of a key, is read as the DOM reads it (and only these shapes take it).
+TEST(ChunkScannerTest, BytesThatAreNotPlainAtEveryOffset) {
+  struct Case {
+    std::string bytes;
+    bool in_content;  // scanned inside a content string
+    bool in_key;      // scanned inside a key (escapes are not)
+  };
+  const Case kCases[] = {
+      {R"(\")", true, false},     {R"(\\)", true, false},   {R"(\n)", true, false},
+      {R"(\u00e9)", true, false}, {"\xC3\xA9", true, true}, {"\xF0\x9F\x98\x80", true, true},
+      {"\x7F", true, true},       {"\x01", false, false},   {"\x80", false, false},
+      {"\xC3", false, false},     {"\"", false, false},
+  };
+  for (size_t at = 0; at < 10; ++at) {
+    for (const Case& c : kCases) {
+      const std::string text = std::string(at, 'a') + c.bytes + std::string(9 - at, 'b');
+      const std::string content =
+          R"({"choices":[{"index":0,"delta":{"content":")" + text + R"("}}]})";
+      const std::string key = R"({"choices":[],")" + text + R"(":1})";
+      EXPECT_EQ(Scans(content), c.in_content) << content;
+      EXPECT_EQ(Scans(key), c.in_key) << key;
+      ExpectSame(AsEvents({content, key}));
+    }
+  }
+}
+
 TEST(OpenAiFastPathTest, HandWrittenEventsDecodeAlike) {
   const std::vector<std::string> data = {
       std::string(kPrefix) +
