@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "boost/asio/bind_executor.hpp"
 #include "boost/asio/connect.hpp"
+#include "boost/asio/defer.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
@@ -71,7 +72,8 @@ std::unique_ptr<Call> ClientImpl::Start(Request request, std::shared_ptr<Respons
                                         const Strand& strand) {
   auto exchange = std::make_shared<Exchange>(shared_from_this(), std::move(request),
                                              std::move(handler), strand);
-  asio::post(strand, [exchange] { exchange->Begin(); });
+  // Deferred: called from a handler on an io thread, it runs on that thread after it.
+  asio::defer(strand, [exchange] { exchange->Begin(); });
   return std::make_unique<CallImpl>(exchange);
 }
 
@@ -106,20 +108,6 @@ std::optional<size_t> ClientImpl::PickEndpoint() {
   ReportCircuitChange(p, before);
   ++p.outstanding;
   return best;
-}
-
-void ClientImpl::RecordOutcome(size_t endpoint, std::optional<bool> success,
-                               std::optional<std::chrono::steady_clock::duration> first_body) {
-  EndpointPool& p = pools_[endpoint];
-  std::lock_guard<std::mutex> lock(mu_);
-  const CircuitState before = p.breaker.state();
-  if (success.has_value()) {
-    p.breaker.Record(*success, CircuitBreaker::Clock::now());
-    outliers_.Record(endpoint, *success, first_body);
-  } else {
-    p.breaker.Abandon();
-  }
-  ReportCircuitChange(p, before);
 }
 
 void ClientImpl::ReportCircuitChange(const EndpointPool& p, CircuitState before) {
@@ -158,22 +146,31 @@ bool ClientImpl::Dequeue(size_t endpoint, const std::shared_ptr<Exchange>& excha
   return true;
 }
 
-void ClientImpl::Release(size_t endpoint, std::shared_ptr<Connection> conn) {
-  EndpointPool& p = pools_[endpoint];
-  std::shared_ptr<Exchange> next;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (p.waiters.empty()) {
-      p.idle.push_back(std::move(conn));
-      return;
-    }
-    next = std::move(p.waiters.front());
-    p.waiters.pop_front();
+std::shared_ptr<Exchange> ClientImpl::ReleaseLocked(EndpointPool& p,
+                                                    std::shared_ptr<Connection>& conn) {
+  if (p.waiters.empty()) {
+    p.idle.push_back(std::move(conn));
+    return nullptr;
   }
+  std::shared_ptr<Exchange> next = std::move(p.waiters.front());
+  p.waiters.pop_front();
+  return next;
+}
+
+void ClientImpl::HandOver(std::shared_ptr<Exchange> next, std::shared_ptr<Connection> conn) {
   const Strand strand = next->strand();
   asio::post(strand, [next = std::move(next), conn = std::move(conn)]() mutable {
     next->Use(std::move(conn));
   });
+}
+
+void ClientImpl::Release(size_t endpoint, std::shared_ptr<Connection> conn) {
+  std::shared_ptr<Exchange> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    next = ReleaseLocked(pools_[endpoint], conn);
+  }
+  if (next) HandOver(std::move(next), std::move(conn));
 }
 
 void ClientImpl::Closed(size_t endpoint) {
@@ -190,9 +187,25 @@ void ClientImpl::Closed(size_t endpoint) {
   asio::post(strand, [next = std::move(next)] { next->Acquire(); });
 }
 
-void ClientImpl::Finished(size_t endpoint) {
-  std::lock_guard<std::mutex> lock(mu_);
-  --pools_[endpoint].outstanding;
+void ClientImpl::Finished(size_t endpoint, std::optional<bool> success,
+                          std::optional<std::chrono::steady_clock::duration> first_body,
+                          std::shared_ptr<Connection> reuse) {
+  EndpointPool& p = pools_[endpoint];
+  std::shared_ptr<Exchange> next;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const CircuitState before = p.breaker.state();
+    if (success.has_value()) {
+      p.breaker.Record(*success, CircuitBreaker::Clock::now());
+      outliers_.Record(endpoint, *success, first_body);
+    } else {
+      p.breaker.Abandon();
+    }
+    ReportCircuitChange(p, before);
+    --p.outstanding;
+    if (reuse) next = ReleaseLocked(p, reuse);
+  }
+  if (next) HandOver(std::move(next), std::move(reuse));
 }
 
 // ---- Exchange ----
@@ -203,8 +216,7 @@ Exchange::Exchange(std::shared_ptr<ClientImpl> client, Request request,
       request_(std::move(request)),
       handler_(std::move(handler)),
       strand_(std::move(strand)),
-      total_timer_(strand_),
-      phase_timer_(strand_) {}
+      timer_(strand_) {}
 
 void Exchange::Begin() {
   if (done_) return;
@@ -220,7 +232,7 @@ void Exchange::Begin() {
   started_ = true;
   endpoint_ = *endpoint;
   began_ = std::chrono::steady_clock::now();
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = began_;
   const auto total = client_->options().timeouts.total;
   const bool request_deadline_first = request_.deadline - now < total;
   const auto deadline = request_deadline_first ? request_.deadline : now + total;
@@ -229,15 +241,10 @@ void Exchange::Begin() {
     return Finish(absl::DeadlineExceededError(absl::StrCat(
         "HTTP request to ", client_->url(endpoint_).base, ": ", which, " already passed")));
   }
-  total_timer_.expires_at(deadline);
-  total_timer_.async_wait([self = shared_from_this(), which,
-                           request_deadline_first](const error_code& ec) {
-    if (ec || self->done_) return;
-    // The caller's deadline passing says nothing about the endpoint's health.
-    if (request_deadline_first) self->callers_deadline_passed_ = true;
-    self->Abort(absl::DeadlineExceededError(absl::StrCat(
-        "HTTP request to ", self->client_->url(self->endpoint_).base, ": ", which, " exceeded")));
-  });
+  deadline_ = deadline;
+  deadline_which_ = which;
+  deadline_is_callers_ = request_deadline_first;
+  Watch();
   Acquire();
 }
 
@@ -281,40 +288,69 @@ void Exchange::Use(std::shared_ptr<Connection> conn) {
   Send();
 }
 
-void Exchange::ArmPhase(std::chrono::milliseconds timeout, const char* which) {
-  const uint64_t phase = ++phase_;
-  idle_armed_ = false;
-  phase_timer_.expires_after(timeout);
-  phase_timer_.async_wait([self = shared_from_this(), phase, which](const error_code& ec) {
-    if (ec || self->done_ || phase != self->phase_) return;
-    self->Abort(absl::DeadlineExceededError(absl::StrCat("HTTP request to ",
-                                                         self->client_->url(self->endpoint_).base,
-                                                         ": ", which, " timeout exceeded")));
+void Exchange::EnterPhase(Phase phase) {
+  phase_ = phase;
+  phase_start_ = std::chrono::steady_clock::now();
+  Watch();
+}
+
+std::chrono::steady_clock::time_point Exchange::PhaseDeadline() const {
+  const Timeouts& t = client_->options().timeouts;
+  switch (phase_) {
+    case Phase::kConnect:
+      return phase_start_ + t.connect;
+    case Phase::kFirstByte:
+      return phase_start_ + t.first_byte;
+    case Phase::kBody:
+      return last_read_ + t.idle;
+    case Phase::kNone:
+      break;
+  }
+  return std::chrono::steady_clock::time_point::max();
+}
+
+std::chrono::steady_clock::time_point Exchange::Due() const {
+  // At most the idle timeout ahead: the body phase, which comes next, then needs no earlier wait.
+  const auto soon = std::chrono::steady_clock::now() + client_->options().timeouts.idle;
+  return std::min({deadline_, PhaseDeadline(), soon});
+}
+
+void Exchange::Watch() {
+  if (done_) return;
+  const auto due = Due();
+  if (watching_ && watch_at_ <= due) return;  // it fires in time and checks again
+  watching_ = true;
+  watch_at_ = due;
+  timer_.expires_at(due);  // a wait pending is cancelled; its number is no longer watch_
+  timer_.async_wait([self = shared_from_this(), n = ++watch_](const error_code& ec) {
+    if (ec || self->done_ || n != self->watch_) return;
+    self->watching_ = false;
+    self->OnWatch();
   });
 }
 
-void Exchange::ArmIdle() {
-  idle_armed_ = true;
-  WaitIdle(++phase_);
-}
-
-void Exchange::WaitIdle(uint64_t phase) {
-  phase_timer_.expires_at(last_read_ + client_->options().timeouts.idle);
-  phase_timer_.async_wait([self = shared_from_this(), phase](const error_code& ec) {
-    if (ec || self->done_ || phase != self->phase_) return;
-    // A read started since the timer was set: wait for the rest of the gap since that read.
-    if (self->last_read_ + self->client_->options().timeouts.idle >
-        std::chrono::steady_clock::now()) {
-      return self->WaitIdle(phase);
-    }
-    self->Abort(absl::DeadlineExceededError(absl::StrCat(
-        "HTTP request to ", self->client_->url(self->endpoint_).base, ": idle timeout exceeded")));
-  });
+void Exchange::OnWatch() {
+  const auto now = std::chrono::steady_clock::now();
+  const std::string& base = client_->url(endpoint_).base;
+  if (now >= deadline_) {
+    // The caller's deadline passing says nothing about the endpoint's health.
+    if (deadline_is_callers_) callers_deadline_passed_ = true;
+    return Abort(absl::DeadlineExceededError(
+        absl::StrCat("HTTP request to ", base, ": ", deadline_which_, " exceeded")));
+  }
+  if (now >= PhaseDeadline()) {
+    const char* which = phase_ == Phase::kConnect     ? "connect"
+                        : phase_ == Phase::kFirstByte ? "first byte"
+                                                      : "idle";
+    return Abort(absl::DeadlineExceededError(
+        absl::StrCat("HTTP request to ", base, ": ", which, " timeout exceeded")));
+  }
+  Watch();
 }
 
 void Exchange::Connect(std::shared_ptr<Connection> conn) {
   conn_ = std::move(conn);
-  ArmPhase(client_->options().timeouts.connect, "connect");
+  EnterPhase(Phase::kConnect);
   const Url& url = client_->url(endpoint_);
   resolver_.emplace(strand_);
   resolver_->async_resolve(
@@ -349,7 +385,7 @@ void Exchange::Handshake() {
 
 void Exchange::Send() {
   const Url& url = client_->url(endpoint_);
-  ArmPhase(client_->options().timeouts.first_byte, "first byte");
+  EnterPhase(Phase::kFirstByte);
   message_ = {};
   message_.version(11);
   message_.method_string(request_.method);
@@ -398,7 +434,7 @@ void Exchange::ReadBody() {
   if (abort_) return Fail(asio::error::operation_aborted, "reading the response body from");
   if (parser_->is_done()) return Complete();
   last_read_ = std::chrono::steady_clock::now();
-  if (!idle_armed_) ArmIdle();
+  if (phase_ != Phase::kBody) EnterPhase(Phase::kBody);
   if (read_buffer_.size() != read_size_) read_buffer_.resize(read_size_);
   parser_->get().body().data = read_buffer_.data();
   parser_->get().body().size = read_buffer_.size();
@@ -430,11 +466,7 @@ void Exchange::ReadBody() {
 }
 
 void Exchange::Complete() {
-  if (parser_->keep_alive()) {
-    client_->Release(endpoint_, std::move(conn_));
-  } else {
-    DropConnection();
-  }
+  reusable_ = parser_->keep_alive();  // Finish hands the connection back
   Finish(absl::OkStatus());
 }
 
@@ -470,9 +502,10 @@ void Exchange::Fail(const error_code& ec, const char* what) {
 void Exchange::Finish(absl::Status status) {
   if (done_) return;
   done_ = true;
-  ++phase_;
-  total_timer_.cancel();
-  phase_timer_.cancel();
+  if (watching_) timer_.cancel();
+  watching_ = false;
+  std::shared_ptr<Connection> reuse;
+  if (reusable_) reuse = std::move(conn_);
   if (conn_) DropConnection();
   if (started_) {
     // For the breaker: a 5xx, a transport error or a timeout says the endpoint is unhealthy; a
@@ -483,8 +516,7 @@ void Exchange::Finish(absl::Status status) {
     } else if (status.code() != absl::StatusCode::kCancelled && !callers_deadline_passed_) {
       success = false;
     }
-    client_->RecordOutcome(endpoint_, success, first_body_after_);
-    client_->Finished(endpoint_);
+    client_->Finished(endpoint_, success, first_body_after_, std::move(reuse));
   }
   std::shared_ptr<ResponseHandler> handler = std::move(handler_);
   handler->OnComplete(std::move(status));

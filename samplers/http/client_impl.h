@@ -59,11 +59,6 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   // ejected as outliers (ejected ones only when no other is available), ties rotated; counts the
   // new exchange. nullopt when every breaker is open.
   std::optional<size_t> PickEndpoint();
-  // The outcome of an exchange on `endpoint` for its breaker and the outlier detector: success,
-  // failure, or none (nullopt: cancelled, or refused before anything was sent); `first_body`: the
-  // time to its first body byte, when one came.
-  void RecordOutcome(size_t endpoint, std::optional<bool> success,
-                     std::optional<std::chrono::steady_clock::duration> first_body);
   // A connection for `exchange` on `endpoint`: an idle one, a new one (counted as open; not yet
   // connected: `fresh` is set), or none when the endpoint is at its connection limit, in which
   // case the exchange is queued and later gets Use (a connection handed over) or Acquire (a slot
@@ -76,11 +71,20 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   void Release(size_t endpoint, std::shared_ptr<Connection> conn);
   // A connection closed (failure, cancel, no keep-alive): frees its slot for a waiter.
   void Closed(size_t endpoint);
-  void Finished(size_t endpoint);  // an exchange ended
+  // An exchange on `endpoint` ended, under one lock: its outcome for the breaker and the outlier
+  // detector (success, failure, or none: nullopt when cancelled, or refused before anything was
+  // sent; `first_body`: the time to its first body byte, when one came), and its connection,
+  // when it can carry another request (`reuse`, as Release).
+  void Finished(size_t endpoint, std::optional<bool> success,
+                std::optional<std::chrono::steady_clock::duration> first_body,
+                std::shared_ptr<Connection> reuse);
 
  private:
   // Tells options_.on_circuit_state when `p`'s breaker is no longer in state `before`. Under mu_.
   void ReportCircuitChange(const EndpointPool& p, CircuitState before);
+  // Hands `conn` to the first waiter (returned; the caller posts it) or keeps it idle. Under mu_.
+  std::shared_ptr<Exchange> ReleaseLocked(EndpointPool& p, std::shared_ptr<Connection>& conn);
+  static void HandOver(std::shared_ptr<Exchange> next, std::shared_ptr<Connection> conn);
 
   ClientOptions options_;
   boost::asio::io_context& io_;
@@ -113,11 +117,17 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void Fail(const boost::system::error_code& ec, const char* what);
   void Abort(absl::Status status);
   void Finish(absl::Status status);
-  void ArmPhase(std::chrono::milliseconds timeout, const char* which);
-  // The idle timeout, armed once per response body: reads only move last_read_ forward, and the
-  // timer, when it fires, waits again for what is left of the gap since then (a lazy deadline).
-  void ArmIdle();
-  void WaitIdle(uint64_t phase);
+  // The timeouts share one timer, a lazy deadline: a phase (connect, first byte, body) only sets
+  // its start and which timeout applies; reads only move last_read_ forward. The timer waits until
+  // the earliest time a timeout could pass (never more than the idle timeout ahead), then checks
+  // them all and waits again for what is left. So an exchange of any phases arms it once, unless
+  // a phase's timeout ends before the pending wait does.
+  enum class Phase { kNone, kConnect, kFirstByte, kBody };
+  void EnterPhase(Phase phase);
+  void Watch();    // arms the timer for Due(), unless a wait pending ends no later
+  void OnWatch();  // the timer fired: aborts on a passed timeout, or waits again
+  std::chrono::steady_clock::time_point Due() const;
+  std::chrono::steady_clock::time_point PhaseDeadline() const;
   void DropConnection();
 
   std::shared_ptr<ClientImpl> client_;
@@ -127,9 +137,15 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   size_t endpoint_ = 0;
   std::shared_ptr<Connection> conn_;
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
-  boost::asio::steady_timer total_timer_;
-  boost::asio::steady_timer phase_timer_;
-  uint64_t phase_ = 0;
+  boost::asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point deadline_;  // the total timeout's or the request's
+  const char* deadline_which_ = "";
+  bool deadline_is_callers_ = false;  // the request's deadline comes before the total timeout
+  Phase phase_ = Phase::kNone;
+  std::chrono::steady_clock::time_point phase_start_;
+  bool watching_ = false;  // a wait is pending on timer_, ending at watch_at_
+  std::chrono::steady_clock::time_point watch_at_;
+  uint64_t watch_ = 0;  // the pending wait's number: a replaced or cancelled wait is ignored
   boost::beast::http::request<boost::beast::http::string_body> message_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;
   // The body read buffer, allocated when the body starts: kMinRead bytes, doubled up to kMaxRead
@@ -140,7 +156,6 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   size_t read_size_ = kMinRead;
   static constexpr size_t kMinSocketRead = 512;  // Beast's least read into a dynamic buffer
   bool grow_input_ = false;  // the latest body read filled half of the connection's buffer
-  bool idle_armed_ = false;  // the idle timer is armed for this body
   std::chrono::steady_clock::time_point last_read_;  // the latest body read started
   std::optional<absl::Status> abort_;  // why the exchange is being torn down (timeout, cancel)
   bool started_ = false;
@@ -148,7 +163,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   bool reused_ = false;  // the connection had carried an earlier request
   bool stale_retried_ = false;
   bool done_ = false;
-  int head_status_ = 0;  // the response's HTTP status, once its head arrived
+  bool reusable_ = false;  // the response is complete and the connection keeps alive
+  int head_status_ = 0;    // the response's HTTP status, once its head arrived
   bool callers_deadline_passed_ = false;
   std::chrono::steady_clock::time_point began_;                          // endpoint picked
   std::optional<std::chrono::steady_clock::duration> first_body_after_;  // since began_

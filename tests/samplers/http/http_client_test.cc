@@ -319,6 +319,43 @@ TEST_F(HttpClientTest, FirstByteTimeout) {
   EXPECT_TRUE(server.WaitForDisconnects(1));
 }
 
+// The timeouts share one timer, which never waits more than the idle timeout at a time: a
+// response head slower than the idle timeout, within the first-byte timeout, is waited for.
+TEST_F(HttpClientTest, FirstByteSlowerThanTheIdleTimeoutIsWaitedFor) {
+  FakeHttpServer server;
+  FakeResponse slow = FakeResponse::Json(200, "{}");
+  slow.head_delay = 500ms;
+  server.Enqueue(slow);
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.idle = 150ms;
+  options.timeouts.first_byte = 5s;
+  MakeClient(options);
+  std::shared_ptr<RecordingHandler> h;
+  const absl::Status status = Run(Post(), &h);
+  ASSERT_TRUE(status.ok()) << status;
+  EXPECT_EQ(h->body(), "{}");
+}
+
+// A phase whose timeout ends before the wait pending (the first byte's, after a connect) still
+// ends the exchange in time: the timer is armed again for the earlier deadline.
+TEST_F(HttpClientTest, FirstByteTimeoutShorterThanTheIdleTimeout) {
+  FakeHttpServer server;
+  FakeResponse slow = FakeResponse::Json(200, "{}");
+  slow.head_delay = std::chrono::hours(1);
+  server.Enqueue(slow);
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  options.timeouts.idle = std::chrono::hours(1);
+  options.timeouts.first_byte = 200ms;
+  MakeClient(options);
+  const auto start = std::chrono::steady_clock::now();
+  const absl::Status status = Run(Post());
+  EXPECT_EQ(status.code(), absl::StatusCode::kDeadlineExceeded) << status;
+  EXPECT_THAT(status.message(), HasSubstr("first byte timeout"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
+}
+
 TEST_F(HttpClientTest, IdleTimeout) {
   FakeHttpServer server;
   server.Enqueue(Hanging());
