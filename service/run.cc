@@ -6,6 +6,7 @@
 #include "aggregators/confidence/confidence_tracker.h"
 #include "aggregators/stop/auto/auto_compute.h"
 #include "aggregators/verifier/verify_prompt.h"
+#include "boost/asio/defer.hpp"
 #include "boost/asio/post.hpp"
 #include "common/status_macros.h"
 #include "service/chain_proto.h"
@@ -41,11 +42,13 @@ class Run::Observer : public ChainObserver {
     auto run = std::move(run_);
     std::optional<v1::ChainConfidence> stats;
     if (confidence_) stats = confidence_->Stats();
-    boost::asio::post(run->strand_,
-                      [run, index = index_, result = std::move(result), first = first_token_, end,
-                       stats = std::move(stats)]() mutable {
-                        run->OnChainDone(index, std::move(result), first, end, std::move(stats));
-                      });
+    // Deferred: a backend reports from a handler on an io thread, which then runs this after it
+    // rather than waking another thread for it.
+    boost::asio::defer(run->strand_,
+                       [run, index = index_, result = std::move(result), first = first_token_, end,
+                        stats = std::move(stats)]() mutable {
+                         run->OnChainDone(index, std::move(result), first, end, std::move(stats));
+                       });
   }
 
  private:

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "boost/asio/defer.hpp"
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "boost/asio/strand.hpp"
@@ -39,7 +40,8 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
         retry_budget_(backend.retry_budget_),
         hedge_budget_(backend.hedge_budget_),
         hedge_(backend.options_.hedge),
-        strand_(asio::make_strand(backend.io_)),
+        strand_(backend.strands_[backend.next_strand_.fetch_add(1, std::memory_order_relaxed) %
+                                 kStrands]),
         backoff_timer_(strand_),
         hedge_timer_(strand_),
         spec_(spec),
@@ -47,8 +49,10 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
     for (size_t i = 0; i < observers.size(); ++i) chains_[i].observer = std::move(observers[i]);
   }
 
+  // Deferred: when the caller runs on an io thread (the Run's strand), the attempt starts on that
+  // thread after the caller's handler, without waking another thread for it.
   void Begin() {
-    asio::post(strand_, [self = shared_from_this()] { self->StartAttempt(); });
+    asio::defer(strand_, [self = shared_from_this()] { self->StartAttempt(); });
   }
 
   void Cancel(uint32_t choice) {
@@ -376,7 +380,10 @@ HttpBackend::HttpBackend(std::shared_ptr<const ChainProtocol> protocol,
       retry_budget_(std::make_shared<RetryBudget>(options_.retry.budget, absl::Now())),
       hedge_budget_(std::make_shared<RetryBudget>(
           RetryBudgetOptions{.ratio = options_.hedge.max_ratio, .min_per_second = 0},
-          absl::Now())) {}
+          absl::Now())) {
+  strands_.reserve(kStrands);
+  for (size_t i = 0; i < kStrands; ++i) strands_.push_back(asio::make_strand(io_));
+}
 
 HttpBackend::~HttpBackend() = default;
 

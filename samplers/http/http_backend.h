@@ -18,6 +18,7 @@
 //   with the backend name; they never carry a key.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -100,6 +101,12 @@ class HttpBackend : public Backend {
   std::shared_ptr<Jitter> jitter_;
   std::shared_ptr<RetryBudget> retry_budget_;  // shared with running upstream requests
   std::shared_ptr<RetryBudget> hedge_budget_;  // the same kind of budget, for hedges
+  // Upstream requests take their strands from this fixed pool, in turn: making and dropping a
+  // strand per request takes Asio's strand-service lock twice, and the io threads contended for
+  // it; sharing a strand only serializes short handlers of different requests.
+  static constexpr size_t kStrands = 64;
+  std::vector<Strand> strands_;
+  mutable std::atomic<size_t> next_strand_{0};
 };
 
 }  // namespace ptc::http
