@@ -310,8 +310,11 @@ std::chrono::steady_clock::time_point Exchange::PhaseDeadline() const {
 }
 
 std::chrono::steady_clock::time_point Exchange::Due() const {
-  // At most the idle timeout ahead: the body phase, which comes next, then needs no earlier wait.
-  const auto soon = std::chrono::steady_clock::now() + client_->options().timeouts.idle;
+  // At most the idle timeout ahead, so the body phase, which comes next, needs no earlier wait;
+  // but a second at least, so a tiny idle timeout does not wake a slow connect every millisecond.
+  const auto recheck = std::max<std::chrono::steady_clock::duration>(
+      client_->options().timeouts.idle, std::chrono::seconds(1));
+  const auto soon = std::chrono::steady_clock::now() + recheck;
   return std::min({deadline_, PhaseDeadline(), soon});
 }
 

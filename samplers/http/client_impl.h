@@ -119,9 +119,10 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   void Finish(absl::Status status);
   // The timeouts share one timer, a lazy deadline: a phase (connect, first byte, body) only sets
   // its start and which timeout applies; reads only move last_read_ forward. The timer waits until
-  // the earliest time a timeout could pass (never more than the idle timeout ahead), then checks
-  // them all and waits again for what is left. So an exchange of any phases arms it once, unless
-  // a phase's timeout ends before the pending wait does.
+  // the earliest time a timeout could pass (never more than the idle timeout, or a second, ahead),
+  // then checks them all and waits again for what is left. So an exchange of any phases arms it
+  // once, unless a phase's timeout ends before the pending wait does (or the idle timeout is
+  // under a second).
   enum class Phase { kNone, kConnect, kFirstByte, kBody };
   void EnterPhase(Phase phase);
   void Watch();    // arms the timer for Due(), unless a wait pending ends no later
