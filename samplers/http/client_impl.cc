@@ -232,19 +232,15 @@ void Exchange::Begin() {
   started_ = true;
   endpoint_ = *endpoint;
   began_ = std::chrono::steady_clock::now();
-  const auto now = began_;
   const auto total = client_->options().timeouts.total;
-  const bool request_deadline_first = request_.deadline - now < total;
-  const auto deadline = request_deadline_first ? request_.deadline : now + total;
-  const char* which = request_deadline_first ? "the request's deadline" : "total timeout";
-  if (deadline <= now) {
-    return Finish(absl::DeadlineExceededError(absl::StrCat(
-        "HTTP request to ", client_->url(endpoint_).base, ": ", which, " already passed")));
+  deadline_is_callers_ = request_.deadline - began_ < total;
+  deadline_ = deadline_is_callers_ ? request_.deadline : began_ + total;
+  if (deadline_ <= began_) {
+    return Finish(
+        absl::DeadlineExceededError(absl::StrCat("HTTP request to ", client_->url(endpoint_).base,
+                                                 ": ", DeadlineName(), " already passed")));
   }
-  deadline_ = deadline;
-  deadline_which_ = which;
-  deadline_is_callers_ = request_deadline_first;
-  Watch();
+  Watch(began_);
   Acquire();
 }
 
@@ -288,13 +284,13 @@ void Exchange::Use(std::shared_ptr<Connection> conn) {
   Send();
 }
 
-void Exchange::EnterPhase(Phase phase) {
+void Exchange::EnterPhase(Phase phase, TimePoint now) {
   phase_ = phase;
-  phase_start_ = std::chrono::steady_clock::now();
-  Watch();
+  phase_start_ = now;
+  Watch(now);
 }
 
-std::chrono::steady_clock::time_point Exchange::PhaseDeadline() const {
+Exchange::TimePoint Exchange::PhaseDeadline() const {
   const Timeouts& t = client_->options().timeouts;
   switch (phase_) {
     case Phase::kConnect:
@@ -306,40 +302,37 @@ std::chrono::steady_clock::time_point Exchange::PhaseDeadline() const {
     case Phase::kNone:
       break;
   }
-  return std::chrono::steady_clock::time_point::max();
+  return TimePoint::max();
 }
 
-std::chrono::steady_clock::time_point Exchange::Due() const {
+Exchange::TimePoint Exchange::Due(TimePoint now) const {
   // At most the idle timeout ahead, so the body phase, which comes next, needs no earlier wait;
   // but a second at least, so a tiny idle timeout does not wake a slow connect every millisecond.
   const auto recheck = std::max<std::chrono::steady_clock::duration>(
       client_->options().timeouts.idle, std::chrono::seconds(1));
-  const auto soon = std::chrono::steady_clock::now() + recheck;
-  return std::min({deadline_, PhaseDeadline(), soon});
+  return std::min({deadline_, PhaseDeadline(), now + recheck});
 }
 
-void Exchange::Watch() {
+void Exchange::Watch(TimePoint now) {
   if (done_) return;
-  const auto due = Due();
-  if (watching_ && watch_at_ <= due) return;  // it fires in time and checks again
-  watching_ = true;
+  const TimePoint due = Due(now);
+  if (watch_at_ <= due) return;  // a wait pending fires in time and checks again
   watch_at_ = due;
   timer_.expires_at(due);  // a wait pending is cancelled; its number is no longer watch_
   timer_.async_wait([self = shared_from_this(), n = ++watch_](const error_code& ec) {
     if (ec || self->done_ || n != self->watch_) return;
-    self->watching_ = false;
-    self->OnWatch();
+    self->watch_at_ = TimePoint::max();
+    self->OnWatch(std::chrono::steady_clock::now());
   });
 }
 
-void Exchange::OnWatch() {
-  const auto now = std::chrono::steady_clock::now();
+void Exchange::OnWatch(TimePoint now) {
   const std::string& base = client_->url(endpoint_).base;
   if (now >= deadline_) {
     // The caller's deadline passing says nothing about the endpoint's health.
     if (deadline_is_callers_) callers_deadline_passed_ = true;
     return Abort(absl::DeadlineExceededError(
-        absl::StrCat("HTTP request to ", base, ": ", deadline_which_, " exceeded")));
+        absl::StrCat("HTTP request to ", base, ": ", DeadlineName(), " exceeded")));
   }
   if (now >= PhaseDeadline()) {
     const char* which = phase_ == Phase::kConnect     ? "connect"
@@ -348,12 +341,12 @@ void Exchange::OnWatch() {
     return Abort(absl::DeadlineExceededError(
         absl::StrCat("HTTP request to ", base, ": ", which, " timeout exceeded")));
   }
-  Watch();
+  Watch(now);
 }
 
 void Exchange::Connect(std::shared_ptr<Connection> conn) {
   conn_ = std::move(conn);
-  EnterPhase(Phase::kConnect);
+  EnterPhase(Phase::kConnect, std::chrono::steady_clock::now());
   const Url& url = client_->url(endpoint_);
   resolver_.emplace(strand_);
   resolver_->async_resolve(
@@ -388,7 +381,7 @@ void Exchange::Handshake() {
 
 void Exchange::Send() {
   const Url& url = client_->url(endpoint_);
-  EnterPhase(Phase::kFirstByte);
+  EnterPhase(Phase::kFirstByte, std::chrono::steady_clock::now());
   message_ = {};
   message_.version(11);
   message_.method_string(request_.method);
@@ -437,7 +430,7 @@ void Exchange::ReadBody() {
   if (abort_) return Fail(asio::error::operation_aborted, "reading the response body from");
   if (parser_->is_done()) return Complete();
   last_read_ = std::chrono::steady_clock::now();
-  if (phase_ != Phase::kBody) EnterPhase(Phase::kBody);
+  if (phase_ != Phase::kBody) EnterPhase(Phase::kBody, last_read_);
   if (read_buffer_.size() != read_size_) read_buffer_.resize(read_size_);
   parser_->get().body().data = read_buffer_.data();
   parser_->get().body().size = read_buffer_.size();
@@ -505,8 +498,8 @@ void Exchange::Fail(const error_code& ec, const char* what) {
 void Exchange::Finish(absl::Status status) {
   if (done_) return;
   done_ = true;
-  if (watching_) timer_.cancel();
-  watching_ = false;
+  if (watch_at_ != TimePoint::max()) timer_.cancel();
+  watch_at_ = TimePoint::max();
   std::shared_ptr<Connection> reuse;
   if (reusable_) reuse = std::move(conn_);
   if (conn_) DropConnection();

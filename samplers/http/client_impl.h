@@ -123,12 +123,17 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // then checks them all and waits again for what is left. So an exchange of any phases arms it
   // once, unless a phase's timeout ends before the pending wait does (or the idle timeout is
   // under a second).
+  // Each takes the time now from its caller, which has just read the clock.
+  using TimePoint = std::chrono::steady_clock::time_point;
   enum class Phase { kNone, kConnect, kFirstByte, kBody };
-  void EnterPhase(Phase phase);
-  void Watch();    // arms the timer for Due(), unless a wait pending ends no later
-  void OnWatch();  // the timer fired: aborts on a passed timeout, or waits again
-  std::chrono::steady_clock::time_point Due() const;
-  std::chrono::steady_clock::time_point PhaseDeadline() const;
+  void EnterPhase(Phase phase, TimePoint now);
+  void Watch(TimePoint now);    // arms the timer for Due(now), unless a wait pending ends no later
+  void OnWatch(TimePoint now);  // the timer fired: aborts on a passed timeout, or waits again
+  TimePoint Due(TimePoint now) const;
+  TimePoint PhaseDeadline() const;
+  const char* DeadlineName() const {
+    return deadline_is_callers_ ? "the request's deadline" : "total timeout";
+  }
   void DropConnection();
 
   std::shared_ptr<ClientImpl> client_;
@@ -139,13 +144,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   std::shared_ptr<Connection> conn_;
   std::optional<boost::asio::ip::tcp::resolver> resolver_;
   boost::asio::steady_timer timer_;
-  std::chrono::steady_clock::time_point deadline_;  // the total timeout's or the request's
-  const char* deadline_which_ = "";
+  TimePoint deadline_;                // the total timeout's or the request's
   bool deadline_is_callers_ = false;  // the request's deadline comes before the total timeout
   Phase phase_ = Phase::kNone;
-  std::chrono::steady_clock::time_point phase_start_;
-  bool watching_ = false;  // a wait is pending on timer_, ending at watch_at_
-  std::chrono::steady_clock::time_point watch_at_;
+  TimePoint phase_start_;
+  TimePoint watch_at_ = TimePoint::max();  // when the wait pending on timer_ ends; max: none
   uint64_t watch_ = 0;  // the pending wait's number: a replaced or cancelled wait is ignored
   boost::beast::http::request<boost::beast::http::string_body> message_;
   std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> parser_;

@@ -40,8 +40,7 @@ class HttpBackend::Upstream : public std::enable_shared_from_this<HttpBackend::U
         retry_budget_(backend.retry_budget_),
         hedge_budget_(backend.hedge_budget_),
         hedge_(backend.options_.hedge),
-        strand_(backend.strands_[backend.next_strand_.fetch_add(1, std::memory_order_relaxed) %
-                                 kStrands]),
+        strand_(backend.strands_.Next()),
         backoff_timer_(strand_),
         hedge_timer_(strand_),
         spec_(spec),
@@ -379,11 +378,8 @@ HttpBackend::HttpBackend(std::shared_ptr<const ChainProtocol> protocol,
       jitter_(std::make_shared<Jitter>(options_.retry)),
       retry_budget_(std::make_shared<RetryBudget>(options_.retry.budget, absl::Now())),
       hedge_budget_(std::make_shared<RetryBudget>(
-          RetryBudgetOptions{.ratio = options_.hedge.max_ratio, .min_per_second = 0},
-          absl::Now())) {
-  strands_.reserve(kStrands);
-  for (size_t i = 0; i < kStrands; ++i) strands_.push_back(asio::make_strand(io_));
-}
+          RetryBudgetOptions{.ratio = options_.hedge.max_ratio, .min_per_second = 0}, absl::Now())),
+      strands_(io) {}
 
 HttpBackend::~HttpBackend() = default;
 

@@ -18,7 +18,6 @@
 //   with the backend name; they never carry a key.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -28,6 +27,7 @@
 #include <string>
 
 #include "boost/asio/io_context.hpp"
+#include "common/strand_pool.h"
 #include "samplers/backend.h"
 #include "samplers/http/chain_protocol.h"
 #include "samplers/http/http_client.h"
@@ -101,12 +101,8 @@ class HttpBackend : public Backend {
   std::shared_ptr<Jitter> jitter_;
   std::shared_ptr<RetryBudget> retry_budget_;  // shared with running upstream requests
   std::shared_ptr<RetryBudget> hedge_budget_;  // the same kind of budget, for hedges
-  // Upstream requests take their strands from this fixed pool, in turn: making and dropping a
-  // strand per request takes Asio's strand-service lock twice, and the io threads contended for
-  // it; sharing a strand only serializes short handlers of different requests.
-  static constexpr size_t kStrands = 64;
-  std::vector<Strand> strands_;
-  mutable std::atomic<size_t> next_strand_{0};
+  // Upstream requests take their strands from it (not one made per request).
+  StrandPool strands_;
 };
 
 }  // namespace ptc::http

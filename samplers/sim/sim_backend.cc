@@ -10,7 +10,7 @@
 namespace ptc::sim {
 namespace {
 
-using Strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+using Strand = StrandPool::Strand;
 
 std::chrono::steady_clock::duration Seconds(double s) {
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
@@ -20,9 +20,9 @@ std::chrono::steady_clock::duration Seconds(double s) {
 // One simulated chain. All of its state is touched only on its strand.
 class SimChain : public std::enable_shared_from_this<SimChain> {
  public:
-  SimChain(boost::asio::io_context& io, const ChainPlan& plan, uint32_t top_k, uint32_t chunk,
+  SimChain(Strand strand, const ChainPlan& plan, uint32_t top_k, uint32_t chunk,
            std::shared_ptr<ChainObserver> observer)
-      : strand_(boost::asio::make_strand(io)),
+      : strand_(std::move(strand)),
         timer_(strand_),
         plan_(plan),
         gen_(plan, top_k),
@@ -124,7 +124,7 @@ absl::StatusOr<std::unique_ptr<Backend>> SimBackend::Create(const v1::SimBackend
 }
 
 SimBackend::SimBackend(std::shared_ptr<const SimModel> model, boost::asio::io_context& io)
-    : model_(std::move(model)), io_(io) {
+    : model_(std::move(model)), strands_(io) {
   caps_.native_n = false;
   caps_.logprobs = true;
   caps_.temperature = true;
@@ -137,7 +137,7 @@ std::unique_ptr<ChainHandle> SimBackend::Start(const ChainSpec& spec,
   const PromptMatch match = model_->Match(*spec.messages);
   const ChainPlan plan = model_->Plan(match, spec);
   auto chain =
-      std::make_shared<SimChain>(io_, plan, std::min(spec.top_logprobs, 20u),
+      std::make_shared<SimChain>(strands_.Next(), plan, std::min(spec.top_logprobs, 20u),
                                  model_->config().stream_chunk_tokens(), std::move(observer));
   chain->Begin();
   return std::make_unique<SimChainHandle>(std::move(chain));

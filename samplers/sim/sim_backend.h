@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "common/strand_pool.h"
 #include "samplers/backend.h"
 #include "samplers/backend_registry.h"
 #include "samplers/sim/sim_model.h"
@@ -25,7 +26,7 @@ class SimBackend : public Backend {
 
  private:
   std::shared_ptr<const SimModel> model_;
-  boost::asio::io_context& io_;
+  StrandPool strands_;  // the chains take their strands from it (not one made per chain)
   BackendCapabilities caps_;
 };
 
