@@ -1,6 +1,6 @@
 #!/bin/sh
 # Instructions per chain of ptc-server, counted by callgrind: a measure that CPU steal and other
-# load on the machine do not move (two runs of the same binary agree within about 0.3%), for
+# load on the machine do not move (runs of the same binary agree within 0.6%), for
 # comparing two builds when timed runs on a shared VM are too noisy to show a few percent.
 # User-space instructions only: the kernel's share (socket calls, wake-ups) and lock contention
 # are not counted, so this complements ptc-bench's chains per CPU-second, it does not replace it.
@@ -21,7 +21,8 @@ calls=${2:-60}
 out=${PTC_BENCH_OUT:-out/instructions}
 client=$build/service/client/ptc
 fake=$build/bench/fake_backend/ptc-fake-backend
-for bin in "$server" "$client" "$fake"; do
+bench=$build/bench/ptc_bench/ptc-bench
+for bin in "$server" "$client" "$fake" "$bench"; do
   [ -x "$bin" ] || { echo "instructions.sh: $bin not built (bench/run.sh builds it)" >&2; exit 2; }
 done
 if ! command -v valgrind >/dev/null; then
@@ -37,31 +38,13 @@ rm -f "$out"/callgrind.*
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 fake_port=$(free_port)
 ptc_port=$(free_port)
-cat > "$out/server.pbtxt" <<EOF
-# Written by bench/instructions.sh: ptc-bench's server config.
-listen: "127.0.0.1:$ptc_port"
-metrics_listen: "off"
-backends {
-  name: "fake"
-  config {
-    [type.googleapis.com/ptc.v1.OpenAiBackendConfig] {
-      default_model: "fake"
-      http {
-        endpoints: "http://127.0.0.1:$fake_port"
-        max_connections_per_endpoint: 16384
-        retry { max_attempts: 1 }
-        circuit_breaker { disabled: true }
-      }
-    }
-  }
-}
-pricing { backend: "fake" input_usd_per_mtok: 1 output_usd_per_mtok: 1 }
-EOF
+# ptc-bench's own server config (the one its measures use), on these ports.
+"$bench" --print_server_config="http://127.0.0.1:$fake_port" > "$out/server.pbtxt"
 
 "$fake" --listen="127.0.0.1:$fake_port" >"$out/fake.log" 2>&1 &
 fake_pid=$!
 valgrind --tool=callgrind --callgrind-out-file="$out/callgrind.%p" \
-  "$server" --config="$out/server.pbtxt" >"$out/server.log" 2>&1 &
+  "$server" --config="$out/server.pbtxt" --listen="127.0.0.1:$ptc_port" >"$out/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $fake_pid $server_pid 2>/dev/null || true' EXIT
 

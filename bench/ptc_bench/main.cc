@@ -55,6 +55,9 @@ ABSL_FLAG(double, max_steal, 5,
           "of the machine's CPU time is made again");
 ABSL_FLAG(int, steal_tries, 3, "runs at most per measured run, the least-stolen kept; 1 = none");
 ABSL_FLAG(bool, quick, false, "a smoke run: one short repeat of everything, small levels");
+ABSL_FLAG(std::string, print_server_config, "",
+          "print the ptc-server config the measures use, for a fake backend at this URL, and exit "
+          "(bench/instructions.sh runs the same server)");
 
 namespace ptc::bench {
 namespace {
@@ -91,6 +94,10 @@ int Fail(const absl::Status& status) {
 }
 
 int Main() {
+  if (const std::string url = absl::GetFlag(FLAGS_print_server_config); !url.empty()) {
+    std::fputs(PtcServerConfigText(url, absl::GetFlag(FLAGS_server_threads)).c_str(), stdout);
+    return 0;
+  }
   const bool quick = absl::GetFlag(FLAGS_quick);
   BenchPaths paths;
   paths.out_dir = absl::GetFlag(FLAGS_out);
