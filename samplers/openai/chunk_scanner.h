@@ -18,13 +18,17 @@
 // given twice, a key with an escape, a value of another type, an integer of more than 18 digits,
 // a float out of range, nesting deeper than kMaxDepth. `out` is then unspecified.
 //
-// Header-only; included by openai_decoder.cc and the tests (tests/samplers/openai/).
+// StreamScanner (below) scans the chunks of one stream with the same results, reading only the
+// text of a chunk that repeats the one before but for its text.
+//
+// Header-only; included by openai_decoder.h and the tests (tests/samplers/openai/).
 #pragma once
 
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -50,6 +54,9 @@ struct ScannedChunk {
   std::optional<uint64_t> prompt, completion, reasoning_tokens, cached;
 };
 
+// The delta's text fields.
+enum class TextField { kNone, kContent, kReasoningContent, kReasoning };
+
 namespace chunk_scanner_internal {
 
 class Scanner {
@@ -65,6 +72,16 @@ class Scanner {
     Ws();
     return p_ == end_;
   }
+
+  // True when the input is exactly one JSON string token (checked as any string is), unescaped
+  // into `*out` (appended).
+  bool StringToken(std::string* out) { return At('"') && String(out) && p_ == end_; }
+
+  // After Document: the delta's text field read last as a string (kNone: none was), and the span
+  // of its token (quotes included) in the input.
+  TextField text_field() const { return text_field_; }
+  const char* text_begin() const { return text_begin_; }
+  const char* text_end() const { return text_end_; }
 
  private:
   enum class NumKind { kUnsigned, kNegative, kFloat };
@@ -112,10 +129,14 @@ class Scanner {
     return Object(2, [this, &seen](std::string_view key) {
       if (key == "content") {
         if (!Mark(&seen, 1)) return false;
-        return Null() || (At('"') && String(&out_->content));
+        return Null() || (At('"') && Text(TextField::kContent, &out_->content));
       }
-      if (key == "reasoning_content") return Mark(&seen, 2) && OptString(&out_->reasoning_content);
-      if (key == "reasoning") return Mark(&seen, 4) && OptString(&out_->reasoning);
+      if (key == "reasoning_content") {
+        return Mark(&seen, 2) && OptText(TextField::kReasoningContent, &out_->reasoning_content);
+      }
+      if (key == "reasoning") {
+        return Mark(&seen, 4) && OptText(TextField::kReasoning, &out_->reasoning);
+      }
       if (key == "tool_calls" || key == "function_call") return Null();
       return Skip(3);
     });
@@ -189,6 +210,22 @@ class Scanner {
     if (!At('"')) return false;
     out->emplace();
     return String(&**out);
+  }
+
+  // A string of the delta's text into `*out`, its span recorded.
+  bool Text(TextField field, std::string* out) {
+    const char* begin = p_;
+    if (!String(out)) return false;
+    text_field_ = field;
+    text_begin_ = begin;
+    text_end_ = p_;
+    return true;
+  }
+  bool OptText(TextField field, std::optional<std::string>* out) {
+    if (Null()) return true;
+    if (!At('"')) return false;
+    out->emplace();
+    return Text(field, &**out);
   }
 
   // A number, appended as nlohmann's get<float>() gives it.
@@ -528,6 +565,9 @@ class Scanner {
   const char* end_;
   ScannedChunk* out_ = nullptr;
   uint32_t top_seen_ = 0;
+  TextField text_field_ = TextField::kNone;
+  const char* text_begin_ = nullptr;
+  const char* text_end_ = nullptr;
 };
 
 }  // namespace chunk_scanner_internal
@@ -536,5 +576,66 @@ class Scanner {
 inline bool ScanChunk(std::string_view data, ScannedChunk* out) {
   return chunk_scanner_internal::Scanner(data).Document(out);
 }
+
+// ScanChunk for the chunks of one stream, with the same results, and faster when a chunk repeats
+// the one before but for its text: streaming servers send every byte of a chunk again (id,
+// created, model, index, the nulls) except the delta's text. A chunk that scans with a text string
+// in its delta (and no logprobs, which change with every token) is kept as the template. A later
+// chunk made of the template's bytes before that string token, one JSON string token, and the
+// template's bytes after it is the template's document with only that string's value changed, so
+// it scans to the template's result with the new text: only the new token is read (checked as
+// any string is). Any other chunk is scanned in full, and kept as the template when it qualifies.
+class StreamScanner {
+ public:
+  // As ScanChunk. `out` must be fresh (default-constructed).
+  bool Scan(std::string_view data, ScannedChunk* out) {
+    if (field_ != TextField::kNone && data.size() >= head_ + tail_ + 2 &&
+        std::memcmp(data.data(), template_.data(), head_) == 0 &&
+        std::memcmp(data.data() + data.size() - tail_, template_.data() + template_.size() - tail_,
+                    tail_) == 0) {
+      *out = result_;
+      chunk_scanner_internal::Scanner token(data.substr(head_, data.size() - head_ - tail_));
+      if (token.StringToken(Field(out))) {
+        ++template_hits_;
+        return true;
+      }
+      *out = ScannedChunk();
+    }
+    chunk_scanner_internal::Scanner scanner(data);
+    if (!scanner.Document(out)) return false;
+    if (scanner.text_field() != TextField::kNone && !out->has_logprobs) {
+      field_ = scanner.text_field();
+      template_.assign(data);
+      head_ = static_cast<size_t>(scanner.text_begin() - data.data());
+      tail_ = static_cast<size_t>(data.data() + data.size() - scanner.text_end());
+      result_ = *out;
+      Field(&result_)->clear();
+    }
+    return true;
+  }
+
+  // Chunks scanned from the template (the rest were scanned in full).
+  uint64_t template_hits() const { return template_hits_; }
+
+ private:
+  // The template's text field in `chunk` (engaged when optional: it was a string).
+  std::string* Field(ScannedChunk* chunk) const {
+    switch (field_) {
+      case TextField::kReasoningContent:
+        return &*chunk->reasoning_content;
+      case TextField::kReasoning:
+        return &*chunk->reasoning;
+      default:
+        return &chunk->content;
+    }
+  }
+
+  TextField field_ = TextField::kNone;  // kNone: no template
+  std::string template_;
+  size_t head_ = 0;      // the template's bytes before its text token
+  size_t tail_ = 0;      // and after it
+  ScannedChunk result_;  // the template's result, its text empty
+  uint64_t template_hits_ = 0;
+};
 
 }  // namespace ptc::openai

@@ -7,7 +7,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "samplers/openai/chunk_scanner.h"
 #include "samplers/openai/openai_errors.h"
 
 namespace ptc::openai {
@@ -267,7 +266,7 @@ absl::Status OpenAiDecoder::DecodeChunk(const Json& chunk, http::DecodeSink& sin
 
 bool OpenAiDecoder::DecodeScanned(std::string_view data, http::DecodeSink& sink) {
   ScannedChunk chunk;
-  if (!ScanChunk(data, &chunk)) return false;
+  if (!scanner_.Scan(data, &chunk)) return false;
   if (chunk.has_choice && chunk.index >= choices_.size()) return false;  // the DOM says why
   // From here on as DecodeChunk, ReadText, ReadLogprobs and ReadUsage do.
   if (chunk.has_choice) {

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "nlohmann/json.hpp"
 #include "samplers/http/chain_protocol.h"
+#include "samplers/openai/chunk_scanner.h"
 #include "samplers/openai/think_splitter.h"
 
 namespace ptc::openai {
@@ -106,6 +107,7 @@ class OpenAiDecoder : public http::ResponseDecoder {
   // Scratch for one delta's logprobs.
   std::vector<float> lp_, top_;
   uint32_t top_k_ = 0;
+  StreamScanner scanner_;  // the stream's chunks, when options_.scan_chunks
 };
 
 }  // namespace ptc::openai

@@ -1,7 +1,8 @@
 // The OpenAI stream decoder's chunk scanner (samplers/openai/chunk_scanner.h) against its DOM path:
 // the common chunk shapes take the scanner, and the two paths give byte-for-byte the same results
 // (decoder_diff.h) over hand-written events, the fuzz seed corpus, and generated events (escapes,
-// unicode, number forms, whitespace, nulls, wrong types, duplicates, broken JSON).
+// unicode, number forms, whitespace, nulls, wrong types, duplicates, broken JSON); and the
+// stream scanner's template against a fresh scan of each chunk.
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -209,6 +210,9 @@ class EventGenerator {
     }
     return chunk;
   }
+
+  // A value for a text field: mostly a string, sometimes another value.
+  std::string TextValue() { return StrOrWeird(); }
 
   int Pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
   bool Chance(double p) { return std::bernoulli_distribution(p)(rng_); }
@@ -418,6 +422,120 @@ TEST(OpenAiFastPathTest, GeneratedEventsDecodeAlike) {
   // Both paths are exercised.
   EXPECT_GT(scanned, 4000);
   EXPECT_GT(fell_back, 2000);
+}
+
+// Everything a scan gives, for comparing two scans.
+std::string Describe(bool ok, const ScannedChunk& c) {
+  if (!ok) return "falls back";
+  const auto opt = [](const auto& o) {
+    if (!o.has_value()) return std::string("none");
+    std::ostringstream s;
+    s << "[" << *o << "]";
+    return s.str();
+  };
+  std::ostringstream s;
+  s << "choice " << c.has_choice << " index " << c.index << " content [" << c.content
+    << "] reasoning_content " << opt(c.reasoning_content) << " reasoning " << opt(c.reasoning)
+    << " logprobs " << c.has_logprobs << " " << c.logprobs.size() << " " << c.alts.size() << " "
+    << c.alt_counts.size() << " finish " << opt(c.finish_reason) << " usage " << c.has_usage << " "
+    << opt(c.prompt) << " " << opt(c.completion) << " " << opt(c.reasoning_tokens) << " "
+    << opt(c.cached);
+  return s.str();
+}
+
+// StreamScanner::Scan(data) against ScanChunk(data); true when the template answered.
+bool ScanLikeScanChunk(StreamScanner& scanner, const std::string& data) {
+  const uint64_t hits = scanner.template_hits();
+  ScannedChunk streamed, alone;
+  const bool streamed_ok = scanner.Scan(data, &streamed);
+  EXPECT_EQ(Describe(streamed_ok, streamed), Describe(ScanChunk(data, &alone), alone)) << data;
+  return scanner.template_hits() > hits;
+}
+
+// A chunk whose delta holds `field` with the value `text` (raw JSON), as servers send them.
+std::string TextChunk(const std::string& field, const std::string& text) {
+  return std::string(kPrefix) + R"("choices":[{"index":0,"delta":{")" + field + R"(":)" + text +
+         R"(},"logprobs":null,"finish_reason":null}]})";
+}
+
+TEST(StreamScannerTest, ChunksThatDifferOnlyInTheirTextComeFromTheTemplate) {
+  for (const std::string field : {"content", "reasoning_content", "reasoning"}) {
+    SCOPED_TRACE(field);
+    StreamScanner scanner;
+    EXPECT_FALSE(ScanLikeScanChunk(scanner, TextChunk(field, R"("first")")));
+    // The same bytes around another string token: scanned from the template.
+    for (const std::string text :
+         {R"("x")", R"("")", R"("a \"b\" \\ \n \u00e9 \ud83d\ude00")",
+          "\"\xC3\xA9\xF0\x9F\x98\x80\"", R"("first")", R"("},\"logprobs\":null")"}) {
+      EXPECT_TRUE(ScanLikeScanChunk(scanner, TextChunk(field, text))) << text;
+    }
+    // Other bytes around the text are scanned in full...
+    std::string other = TextChunk(field, R"("y")");
+    other.replace(other.find(R"("m")"), 3, R"("n")");
+    EXPECT_FALSE(ScanLikeScanChunk(scanner, other));
+    // ...and that chunk becomes the template.
+    EXPECT_TRUE(ScanLikeScanChunk(scanner, other.replace(other.find(R"("y")"), 3, R"("z")")));
+    // Not one valid string token between the template's bytes: scanned in full, with what a fresh
+    // scan gives.
+    for (const std::string text :
+         {"null", "7", R"("a","reasoning":"b")", R"("a","content":"b")", R"("a" )", R"( "a")",
+          R"("\ud800")", "\"\x01\"", "\"\xC3\"", "\"\xED\xA0\x80\"", R"("a\")", R"("a\x")",
+          R"("a""b")", R"("a"})", "\"a"}) {
+      StreamScanner fresh;
+      EXPECT_FALSE(ScanLikeScanChunk(fresh, TextChunk(field, R"("first")")));
+      EXPECT_FALSE(ScanLikeScanChunk(fresh, TextChunk(field, text))) << text;
+    }
+  }
+}
+
+TEST(StreamScannerTest, ChunksWithoutATemplateAreScannedInFull) {
+  StreamScanner scanner;
+  // No text string (null, absent), or logprobs (which differ per token): not kept.
+  const std::string kNoTemplate[] = {
+      TextChunk("content", "null"),
+      std::string(kPrefix) + R"("choices":[{"index":0,"delta":{},"finish_reason":"stop"}]})",
+      std::string(kPrefix) + R"("choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2}})",
+      std::string(kPrefix) +
+          R"("choices":[{"index":0,"delta":{"content":"A"},"logprobs":{"content":[{"logprob":-0.5,"top_logprobs":[]}]}}]})",
+  };
+  for (int round = 0; round < 2; ++round) {
+    for (const std::string& data : kNoTemplate) EXPECT_FALSE(ScanLikeScanChunk(scanner, data));
+  }
+  EXPECT_EQ(scanner.template_hits(), 0u);
+}
+
+// Streams of generated chunks, each the one before with its text replaced by a generated value
+// (a string with escapes and UTF-8, valid or not, or another value), sometimes with a byte
+// changed, sometimes a new chunk: every scan gives what ScanChunk gives for the chunk alone, and
+// the decoder's two paths agree over the stream.
+TEST(StreamScannerTest, GeneratedStreamsScanAsEachChunkAlone) {
+  EventGenerator gen(20261202);
+  int hits = 0, chunks = 0;
+  for (int stream = 0; stream < 2000; ++stream) {
+    StreamScanner scanner;
+    std::vector<http::SseEvent> events;
+    std::string data = gen.Chunk();
+    for (int i = 0; i < 12; ++i, ++chunks) {
+      if (ScanLikeScanChunk(scanner, data)) ++hits;
+      if (testing::Test::HasFailure()) return;
+      events.push_back({"", data, ""});
+      ScannedChunk chunk;
+      chunk_scanner_internal::Scanner s(data);
+      if (gen.Chance(0.1) || !s.Document(&chunk) || s.text_field() == TextField::kNone) {
+        data = gen.Chunk();
+        continue;
+      }
+      const size_t begin = s.text_begin() - data.data(), end = s.text_end() - data.data();
+      data.replace(begin, end - begin, gen.TextValue());
+      if (gen.Chance(0.05)) data[gen.Pick(static_cast<int>(data.size()))] = '"';
+    }
+    const DecoderOptions o = Options(1 + gen.Pick(2), gen.Pick(3), gen.Chance(0.8), false);
+    const std::string diff = diff::Difference(o, events);
+    ASSERT_EQ(diff, "") << "stream " << stream;
+  }
+  // The template answered for many of the chunks, and not for all.
+  EXPECT_GT(hits, chunks / 8);
+  EXPECT_LT(hits, chunks / 2);
 }
 
 }  // namespace
