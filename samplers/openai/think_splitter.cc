@@ -11,7 +11,7 @@ constexpr std::string_view kClose = "</think>";
 // The length of the longest suffix of `s` that is a proper prefix of `tag`.
 size_t PartialTagSuffix(std::string_view s, std::string_view tag) {
   for (size_t len = std::min(s.size(), tag.size() - 1); len > 0; --len) {
-    if (s.substr(s.size() - len) == tag.substr(0, len)) return len;
+    if (s[s.size() - len] == tag[0] && s.substr(s.size() - len) == tag.substr(0, len)) return len;
   }
   return 0;
 }
@@ -20,13 +20,17 @@ size_t PartialTagSuffix(std::string_view s, std::string_view tag) {
 
 ThinkSplitter::Output ThinkSplitter::Feed(std::string_view piece) {
   Output out;
-  std::string buf = std::move(held_);
-  held_.clear();
-  buf.append(piece);
-  std::string_view rest = buf;
+  std::string buf;  // what was held back and the piece, when something was
+  std::string_view rest = piece;
+  if (!held_.empty()) {
+    buf = std::move(held_);
+    held_.clear();
+    buf.append(piece);
+    rest = buf;
+  }
   if (at_start_) {
     if (rest.size() < kOpen.size() && kOpen.substr(0, rest.size()) == rest) {
-      held_ = std::move(buf);  // could still be an echoed "<think>"
+      held_.assign(rest);  // could still be an echoed "<think>"
       return out;
     }
     at_start_ = false;
