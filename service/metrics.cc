@@ -1,5 +1,9 @@
 #include "service/metrics.h"
 
+#include <algorithm>
+#include <utility>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "prometheus/counter.h"
 
@@ -232,9 +236,17 @@ void Metrics::RunFinished(const std::string& experiment, const v1::SolveResponse
   }
   // Every backend that ran a chain gets its series (at 0 until an unparseable answer), so
   // rate() and ratios over it have data for a healthy backend too.
+  // One lookup per backend (usually one for all the chains), not per chain.
+  std::vector<std::pair<const std::string*, uint32_t>> unparseable;  // backend, chains
   for (const v1::ChainRecord& r : response.chains()) {
-    prometheus::Counter& c = unparseable_.Add({{"backend", r.backend()}});
-    if (r.status() == v1::CHAIN_STATUS_OK && !r.parseable()) c.Increment();
+    auto it = std::find_if(unparseable.begin(), unparseable.end(),
+                           [&r](const auto& b) { return *b.first == r.backend(); });
+    if (it == unparseable.end()) it = unparseable.insert(it, {&r.backend(), 0});
+    if (r.status() == v1::CHAIN_STATUS_OK && !r.parseable()) ++it->second;
+  }
+  for (const auto& [backend, chains] : unparseable) {
+    prometheus::Counter& c = unparseable_.Add({{"backend", *backend}});
+    if (chains > 0) c.Increment(chains);
   }
 }
 

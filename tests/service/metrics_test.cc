@@ -2,6 +2,7 @@
 #include "service/metrics.h"
 
 #include <string>
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
@@ -101,6 +102,13 @@ v1::SolveResponse Response() {
     c->set_status(i == 4 ? v1::CHAIN_STATUS_FAILED : v1::CHAIN_STATUS_OK);
     c->set_parseable(i < 3 || i == 4);  // one OK chain unparseable; a failed one is not counted
   }
+  // Other backends, between and after: each counted on its own, a healthy one at 0.
+  for (const char* backend : {"vllm", "healthy", "vllm", "sim"}) {
+    auto* c = r.add_chains();
+    c->set_backend(backend);
+    c->set_status(v1::CHAIN_STATUS_OK);
+    c->set_parseable(std::string_view(backend) == "healthy");
+  }
   return r;
 }
 
@@ -123,7 +131,9 @@ TEST(MetricsTest, RunFinishedRecordsAgreementSpendUnparseableAndStops) {
       page,
       HasSubstr(
           "ptc_experiment_requests_total{experiment=\"exp\",n=\"8\",strategy=\"majority\"} 2"));
-  EXPECT_THAT(page, HasSubstr("ptc_unparseable_answers_total{backend=\"sim\"} 2"));
+  EXPECT_THAT(page, HasSubstr("ptc_unparseable_answers_total{backend=\"sim\"} 4"));
+  EXPECT_THAT(page, HasSubstr("ptc_unparseable_answers_total{backend=\"vllm\"} 4"));
+  EXPECT_THAT(page, HasSubstr("ptc_unparseable_answers_total{backend=\"healthy\"} 0"));
   EXPECT_THAT(page, HasSubstr("ptc_early_stops_total{rule=\"esc\"} 2"));
   EXPECT_THAT(page, HasSubstr("ptc_chains_dropped_for_budget_total 2"));
 }
