@@ -28,6 +28,10 @@ std::string DescribeMachine();
 // "load average 1.2 0.9 0.8" now.
 std::string LoadAverage();
 
+// The "holds" column of an added-latency target: "yes" or "no", or no verdict when the median
+// added latency is negative.
+std::string AddedVerdict(double added_ms, double target_ms);
+
 std::string ResultsJson(const BenchResults& r);
 std::string ResultsMarkdown(const BenchResults& r);
 absl::Status WriteResults(const BenchResults& r, const std::string& out_dir);

@@ -1,4 +1,5 @@
-// ptc-bench's parts: statistics, the open- and closed-loop drivers, child processes, and a short
+// ptc-bench's parts: statistics, the open- and closed-loop drivers, child processes, the targets
+// table's verdicts, and a short
 // end-to-end run against ptc-server and the fake backend whose results must be sane.
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include "bench/ptc_bench/child_process.h"
 #include "bench/ptc_bench/load.h"
 #include "bench/ptc_bench/measures.h"
+#include "bench/ptc_bench/report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -187,6 +189,31 @@ TEST(StealPolicyTest, RunsAgainWhileStolenAndKeepsTheLeastStolen) {
   EXPECT_EQ(Tries(policy, {0.3, NAN}), std::make_pair(0, 2));
   EXPECT_EQ(Tries({0.05, 1}, {0.9}), std::make_pair(0, 1));  // one try: no reruns
   EXPECT_EQ(Tries({0.05, 0}, {0.9}), std::make_pair(0, 1));  // at least one
+}
+
+TEST(ReportTest, AnAddedLatencyBelowZeroGetsNoVerdict) {
+  EXPECT_EQ(AddedVerdict(0.2, 0.3), "yes");
+  EXPECT_EQ(AddedVerdict(0.3, 0.3), "yes");
+  EXPECT_EQ(AddedVerdict(0.31, 0.3), "no");
+  EXPECT_EQ(AddedVerdict(0, 1), "yes");
+  EXPECT_EQ(AddedVerdict(-3.5, 1), "no verdict (the baseline was slower)");
+  // In the targets table: the direct calls' p99 above ptc's in most repeats.
+  BenchResults r;
+  LatencyCell ptc;
+  ptc.subject = "ptc";
+  ptc.baseline = "direct";
+  ptc.rate = 1000;
+  ptc.p50_ms = {1.0, 0.9, 1.1};
+  ptc.p99_ms = {3.5, 2.6, 3.5};
+  ptc.added_p50_ms = {0.7, 0.6, 0.8};
+  ptc.added_p99_ms = {2.6, -5.1, -4.6};
+  ptc.steal = {0, 0, 0};
+  r.latency.push_back(ptc);
+  const std::string md = ResultsMarkdown(r);
+  EXPECT_THAT(md,
+              testing::HasSubstr("| added latency p50, N = 1, 1k/s | ≤ 0.3 ms | 0.700 ms | no |"));
+  EXPECT_THAT(md, testing::HasSubstr("| added latency p99, N = 1, 1k/s | ≤ 1 ms | -4.600 ms | no "
+                                     "verdict (the baseline was slower) |"));
 }
 
 TEST(ChildProcessTest, WaitsForItsLineAndMeasuresIt) {
