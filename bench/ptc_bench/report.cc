@@ -200,11 +200,20 @@ std::string ResultsJson(const BenchResults& r) {
   return j.dump(2) + "\n";
 }
 
-std::string AddedVerdict(double added_ms, double target_ms) {
+std::string AddedVerdict(const std::vector<double>& added_ms, double target_ms) {
+  if (added_ms.empty()) return "–";
+  const double median = Median(added_ms);
   // Below zero the baseline's own percentile was the larger (a slow tail of the direct calls in
   // most repeats): the run measured the machine, not what ptc adds.
-  if (added_ms < 0) return "no verdict (the baseline was slower)";
-  return added_ms <= target_ms ? "yes" : "no";
+  if (median < 0) return "no verdict (the baseline was slower)";
+  // A verdict needs four repeats in five on its side of the target; a p99 taken over a few
+  // thousand calls on a shared machine can swing by more than the target between repeats.
+  const auto within = static_cast<size_t>(
+      std::count_if(added_ms.begin(), added_ms.end(), [&](double a) { return a <= target_ms; }));
+  const size_t n = added_ms.size();
+  const bool holds = median <= target_ms;
+  if (5 * (holds ? within : n - within) >= 4 * n) return holds ? "yes" : "no";
+  return absl::StrCat("unclear (", within, " of ", n, " repeats within)");
 }
 
 std::string ResultsMarkdown(const BenchResults& r) {
@@ -254,9 +263,9 @@ std::string ResultsMarkdown(const BenchResults& r) {
   if (const LatencyCell* c = Find(r.latency, "ptc", 1000); c != nullptr) {
     const double p50 = Median(c->added_p50_ms), p99 = Median(c->added_p99_ms);
     targets.push_back({"added latency p50, N = 1, 1k/s", "≤ 0.3 ms", Num(p50, 3) + " ms",
-                       AddedVerdict(p50, kTargetAddedP50Ms), floor_ms(health, false)});
+                       AddedVerdict(c->added_p50_ms, kTargetAddedP50Ms), floor_ms(health, false)});
     targets.push_back({"added latency p99, N = 1, 1k/s", "≤ 1 ms", Num(p99, 3) + " ms",
-                       AddedVerdict(p99, kTargetAddedP99Ms), floor_ms(health, true)});
+                       AddedVerdict(c->added_p99_ms, kTargetAddedP99Ms), floor_ms(health, true)});
     for (double rate : {100.0, 1000.0}) {
       const LatencyCell* pt = Find(r.latency, "ptc", rate);
       const LatencyCell* hc = Find(r.latency, "gRPC health check", rate);

@@ -28,9 +28,10 @@ std::string DescribeMachine();
 // "load average 1.2 0.9 0.8" now.
 std::string LoadAverage();
 
-// The "holds" column of an added-latency target: "yes" or "no", or no verdict when the median
-// added latency is negative.
-std::string AddedVerdict(double added_ms, double target_ms);
+// The "holds" column of an added-latency target from the added latency of each repeat: "yes" or
+// "no" when at least four repeats in five are on the median's side of the target, "unclear"
+// when they are not, and no verdict when the median is negative (the baseline was slower).
+std::string AddedVerdict(const std::vector<double>& added_ms, double target_ms);
 
 std::string ResultsJson(const BenchResults& r);
 std::string ResultsMarkdown(const BenchResults& r);

@@ -191,13 +191,17 @@ TEST(StealPolicyTest, RunsAgainWhileStolenAndKeepsTheLeastStolen) {
   EXPECT_EQ(Tries({0.05, 0}, {0.9}), std::make_pair(0, 1));  // at least one
 }
 
-TEST(ReportTest, AnAddedLatencyBelowZeroGetsNoVerdict) {
-  EXPECT_EQ(AddedVerdict(0.2, 0.3), "yes");
-  EXPECT_EQ(AddedVerdict(0.3, 0.3), "yes");
-  EXPECT_EQ(AddedVerdict(0.31, 0.3), "no");
-  EXPECT_EQ(AddedVerdict(0, 1), "yes");
-  EXPECT_EQ(AddedVerdict(-3.5, 1), "no verdict (the baseline was slower)");
-  // In the targets table: the direct calls' p99 above ptc's in most repeats.
+TEST(ReportTest, AnAddedLatencyTargetNeedsFourRepeatsInFiveOnOneSide) {
+  EXPECT_EQ(AddedVerdict({0.2, 0.25, 0.3, 0.1, 0.2}, 0.3), "yes");
+  EXPECT_EQ(AddedVerdict({0.2, 0.25, 0.3, 0.1, 0.9}, 0.3), "yes");  // one repeat off
+  EXPECT_EQ(AddedVerdict({0.5, 0.7, 0.5, 0.6, 0.2}, 0.3), "no");
+  EXPECT_EQ(AddedVerdict({0, 0.1, 0.2}, 1), "yes");
+  // Repeats on both sides: the median alone would say yes.
+  EXPECT_EQ(AddedVerdict({0.648, -2.379, 4.659, 1.234, -2.056}, 1),
+            "unclear (3 of 5 repeats within)");
+  EXPECT_EQ(AddedVerdict({2.6, -5.1, -4.6}, 1), "no verdict (the baseline was slower)");
+  EXPECT_EQ(AddedVerdict({}, 1), "–");
+  // In the targets table.
   BenchResults r;
   LatencyCell ptc;
   ptc.subject = "ptc";
