@@ -57,6 +57,18 @@ struct ScannedChunk {
 // The delta's text fields.
 enum class TextField { kNone, kContent, kReasoningContent, kReasoning };
 
+// `field`'s string in `chunk` (an optional one engaged, empty); not kNone.
+inline std::string* TextOf(TextField field, ScannedChunk* chunk) {
+  switch (field) {
+    case TextField::kReasoningContent:
+      return &chunk->reasoning_content.emplace();
+    case TextField::kReasoning:
+      return &chunk->reasoning.emplace();
+    default:
+      return &chunk->content;
+  }
+}
+
 namespace chunk_scanner_internal {
 
 class Scanner {
@@ -127,16 +139,9 @@ class Scanner {
   bool Delta() {
     uint32_t seen = 0;
     return Object(2, [this, &seen](std::string_view key) {
-      if (key == "content") {
-        if (!Mark(&seen, 1)) return false;
-        return Null() || (At('"') && Text(TextField::kContent, &out_->content));
-      }
-      if (key == "reasoning_content") {
-        return Mark(&seen, 2) && OptText(TextField::kReasoningContent, &out_->reasoning_content);
-      }
-      if (key == "reasoning") {
-        return Mark(&seen, 4) && OptText(TextField::kReasoning, &out_->reasoning);
-      }
+      if (key == "content") return Mark(&seen, 1) && Text(TextField::kContent);
+      if (key == "reasoning_content") return Mark(&seen, 2) && Text(TextField::kReasoningContent);
+      if (key == "reasoning") return Mark(&seen, 4) && Text(TextField::kReasoning);
       if (key == "tool_calls" || key == "function_call") return Null();
       return Skip(3);
     });
@@ -212,20 +217,15 @@ class Scanner {
     return String(&**out);
   }
 
-  // A string of the delta's text into `*out`, its span recorded.
-  bool Text(TextField field, std::string* out) {
+  // null, or a string of the delta's text into its field, its span recorded.
+  bool Text(TextField field) {
+    if (Null()) return true;
     const char* begin = p_;
-    if (!String(out)) return false;
+    if (!At('"') || !String(TextOf(field, out_))) return false;
     text_field_ = field;
     text_begin_ = begin;
     text_end_ = p_;
     return true;
-  }
-  bool OptText(TextField field, std::optional<std::string>* out) {
-    if (Null()) return true;
-    if (!At('"')) return false;
-    out->emplace();
-    return Text(field, &**out);
   }
 
   // A number, appended as nlohmann's get<float>() gives it.
@@ -584,19 +584,27 @@ inline bool ScanChunk(std::string_view data, ScannedChunk* out) {
 // chunk made of the template's bytes before that string token, one JSON string token, and the
 // template's bytes after it is the template's document with only that string's value changed, so
 // it scans to the template's result with the new text: only the new token is read (checked as
-// any string is). Any other chunk is scanned in full, and kept as the template when it qualifies.
+// any string is). Any other chunk is scanned in full, and kept as the template when it qualifies,
+// unless templates keep going unused: a stream whose chunks never repeat (OpenAI's carry a
+// random "obfuscation" pad each) then keeps one only every kRetryEvery chunks.
 class StreamScanner {
  public:
+  static constexpr uint32_t kMaxUnused =
+      4;  // templates replaced unused in a row before backing off
+  static constexpr uint32_t kRetryEvery = 32;
+
   // As ScanChunk. `out` must be fresh (default-constructed).
   bool Scan(std::string_view data, ScannedChunk* out) {
+    // The tail first: it is the shorter, and where chunks that never repeat differ.
     if (field_ != TextField::kNone && data.size() >= head_ + tail_ + 2 &&
-        std::memcmp(data.data(), template_.data(), head_) == 0 &&
         std::memcmp(data.data() + data.size() - tail_, template_.data() + template_.size() - tail_,
-                    tail_) == 0) {
+                    tail_) == 0 &&
+        std::memcmp(data.data(), template_.data(), head_) == 0) {
       *out = result_;
       chunk_scanner_internal::Scanner token(data.substr(head_, data.size() - head_ - tail_));
-      if (token.StringToken(Field(out))) {
+      if (token.StringToken(TextOf(field_, out))) {
         ++template_hits_;
+        used_ = true;
         return true;
       }
       *out = ScannedChunk();
@@ -604,30 +612,27 @@ class StreamScanner {
     chunk_scanner_internal::Scanner scanner(data);
     if (!scanner.Document(out)) return false;
     if (scanner.text_field() != TextField::kNone && !out->has_logprobs) {
-      field_ = scanner.text_field();
-      template_.assign(data);
-      head_ = static_cast<size_t>(scanner.text_begin() - data.data());
-      tail_ = static_cast<size_t>(data.data() + data.size() - scanner.text_end());
-      result_ = *out;
-      Field(&result_)->clear();
+      unused_ = field_ != TextField::kNone && !used_ ? unused_ + 1 : 0;
+      if (unused_ <= kMaxUnused || unused_ % kRetryEvery == 0) Keep(scanner, data, *out);
     }
     return true;
   }
 
-  // Chunks scanned from the template (the rest were scanned in full).
+  // Chunks scanned from the template (the rest were scanned in full), and templates kept.
   uint64_t template_hits() const { return template_hits_; }
+  uint64_t templates_kept() const { return templates_kept_; }
 
  private:
-  // The template's text field in `chunk` (engaged when optional: it was a string).
-  std::string* Field(ScannedChunk* chunk) const {
-    switch (field_) {
-      case TextField::kReasoningContent:
-        return &*chunk->reasoning_content;
-      case TextField::kReasoning:
-        return &*chunk->reasoning;
-      default:
-        return &chunk->content;
-    }
+  void Keep(const chunk_scanner_internal::Scanner& scanner, std::string_view data,
+            const ScannedChunk& result) {
+    field_ = scanner.text_field();
+    template_.assign(data);
+    head_ = static_cast<size_t>(scanner.text_begin() - data.data());
+    tail_ = static_cast<size_t>(data.data() + data.size() - scanner.text_end());
+    result_ = result;
+    TextOf(field_, &result_)->clear();
+    used_ = false;
+    ++templates_kept_;
   }
 
   TextField field_ = TextField::kNone;  // kNone: no template
@@ -635,7 +640,10 @@ class StreamScanner {
   size_t head_ = 0;      // the template's bytes before its text token
   size_t tail_ = 0;      // and after it
   ScannedChunk result_;  // the template's result, its text empty
+  bool used_ = false;    // a chunk came from the template
+  uint32_t unused_ = 0;  // qualifying chunks in a row that found the template unused
   uint64_t template_hits_ = 0;
+  uint64_t templates_kept_ = 0;
 };
 
 }  // namespace ptc::openai

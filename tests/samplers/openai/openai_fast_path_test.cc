@@ -62,6 +62,7 @@ TEST(ChunkScannerTest, CommonShapesTakeTheScanner) {
       R"("choices":[],"usage":{"prompt_tokens":175,"completion_tokens":16,"total_tokens":191}})",
       R"("choices":[{"index":0,"delta":{"reasoning_content":"hm\n\"q\" \u00e9\ud83d\ude00"}}]})",
       R"("choices":[{"index":1,"delta":{"reasoning":"r"},"finish_reason":null}],"usage":null})",
+      R"("choices":[{"index":0,"delta":{"content":null,"reasoning_content":"r","reasoning":null}}]})",
       R"("choices":[{"index":0,"delta":{"content":"A"},"logprobs":{"content":[{"token":"A","logprob":-0.5,"bytes":[65],"top_logprobs":[{"token":"A","logprob":-5e-1,"bytes":[65]}]}],"refusal":null}}]})",
   };
   for (const char* tail : kShapes) {
@@ -502,6 +503,43 @@ TEST(StreamScannerTest, ChunksWithoutATemplateAreScannedInFull) {
     for (const std::string& data : kNoTemplate) EXPECT_FALSE(ScanLikeScanChunk(scanner, data));
   }
   EXPECT_EQ(scanner.template_hits(), 0u);
+}
+
+// OpenAI's chunks each carry a random "obfuscation" pad after the choices, so none repeats the
+// one before: after kMaxUnused templates that answered nothing, one is kept only every
+// kRetryEvery chunks; once chunks repeat again, the next one kept answers them.
+TEST(StreamScannerTest, ChunksThatNeverRepeatStopBeingKept) {
+  StreamScanner scanner;
+  const int kPadded = 200;
+  for (int i = 0; i < kPadded; ++i) {
+    std::string data = TextChunk("content", "\"t" + std::to_string(i) + "\"");
+    data.insert(data.size() - 1, ",\"obfuscation\":\"" + std::to_string(i * 7919) + "\"");
+    EXPECT_FALSE(ScanLikeScanChunk(scanner, data));
+  }
+  EXPECT_EQ(scanner.templates_kept(),
+            1 + StreamScanner::kMaxUnused +
+                (kPadded - 1 - StreamScanner::kMaxUnused) / StreamScanner::kRetryEvery);
+  int hits = 0;
+  for (int i = 0; i < 2 * static_cast<int>(StreamScanner::kRetryEvery); ++i) {
+    hits += ScanLikeScanChunk(scanner, TextChunk("content", "\"u" + std::to_string(i) + "\""));
+  }
+  EXPECT_GE(hits, static_cast<int>(StreamScanner::kRetryEvery) - 1);
+}
+
+// A template that answers chunks is replaced without counting as unused, however often (llama.cpp
+// and Ollama send the current second as "created", so their chunks stop repeating every second).
+TEST(StreamScannerTest, TemplatesThatAnswerAreReplacedAsOftenAsNeeded) {
+  StreamScanner scanner;
+  int hits = 0;
+  for (int second = 0; second < 3 * static_cast<int>(StreamScanner::kMaxUnused); ++second) {
+    for (int token = 0; token < 4; ++token) {
+      std::string data = TextChunk("content", "\"t" + std::to_string(token) + "\"");
+      data.replace(data.find(R"("created":1)"), 11, "\"created\":" + std::to_string(100 + second));
+      hits += ScanLikeScanChunk(scanner, data);
+    }
+  }
+  EXPECT_EQ(scanner.templates_kept(), 3 * StreamScanner::kMaxUnused);
+  EXPECT_EQ(hits, 3 * 3 * static_cast<int>(StreamScanner::kMaxUnused));
 }
 
 // Streams of generated chunks, each the one before with its text replaced by a generated value
