@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
+#include "common/io_contexts.h"
 #include "common/registry.h"
 #include "google/protobuf/any.pb.h"
 #include "samplers/backend.h"
@@ -22,7 +23,7 @@ namespace ptc {
 
 // What a backend may use. Outlives every backend built with it.
 struct BackendDeps {
-  boost::asio::io_context& io;
+  IoContexts io;     // the chains run on the caller's (see common/io_contexts.h)
   std::string name;  // the configured instance name, for messages
   // HTTP backends report each endpoint's circuit-breaker state here ("closed", "open",
   // "half_open"); may be empty. Called from the backend's threads; must not block.

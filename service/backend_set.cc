@@ -6,7 +6,7 @@
 namespace ptc {
 
 absl::StatusOr<std::unique_ptr<BackendSet>> BackendSet::Create(const v1::ServerConfig& config,
-                                                               boost::asio::io_context& io,
+                                                               const IoContexts& io,
                                                                Metrics* metrics) {
   std::map<std::string, std::unique_ptr<Backend>> backends;
   for (int i = 0; i < config.backends_size(); ++i) {

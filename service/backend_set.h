@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
+#include "common/io_contexts.h"
 #include "ptc/v1/config.pb.h"
 #include "samplers/backend.h"
 #include "service/metrics.h"
@@ -18,7 +19,7 @@ class BackendSet {
   // Builds every backend of a validated config; errors name the backend ("backends[0] (sim): ...").
   // `metrics` (optional) receives the HTTP backends' circuit-breaker states.
   static absl::StatusOr<std::unique_ptr<BackendSet>> Create(const v1::ServerConfig& config,
-                                                            boost::asio::io_context& io,
+                                                            const IoContexts& io,
                                                             Metrics* metrics = nullptr);
   // Takes backends built elsewhere (tests with fakes).
   BackendSet(std::map<std::string, std::unique_ptr<Backend>> backends, std::string default_name);

@@ -109,7 +109,7 @@ void GatedCall::ReleaseAll(double spent_usd) {
 Gatekeeper::Gatekeeper(const v1::ServerConfig& config, RunContext& ctx)
     : ctx_(ctx),
       tenants_(config.tenants(), absl::Now()),
-      admission_(config.admission(), ctx.io),
+      admission_(config.admission(), ctx.io[0]),
       metrics_(*ctx.metrics.registry()) {
   for (const auto& t : tenants_.tenants()) metrics_.Observe(*t, absl::Now());
   metrics_.Observe(admission_);

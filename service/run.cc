@@ -73,7 +73,7 @@ absl::StatusOr<std::shared_ptr<Run>> Run::Create(const v1::SolveRequest& request
 
 Run::Run(const v1::SolveRequest& request, RunContext& ctx, RequestPlan plan)
     : ctx_(ctx),
-      strand_(boost::asio::make_strand(ctx.io)),
+      strand_(boost::asio::make_strand(ctx.io.Next())),
       plan_(std::move(plan)),
       strategy_(plan_.aggregator->name()),
       include_text_(request.include_chain_text()),

@@ -32,6 +32,7 @@
 #include "aggregators/tally.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/strand.hpp"
+#include "common/io_contexts.h"
 #include "ptc/v1/orchestrator.pb.h"
 #include "service/backend_set.h"
 #include "service/metrics.h"
@@ -43,7 +44,7 @@ namespace ptc {
 
 // What every Run uses; outlives them all.
 struct RunContext {
-  boost::asio::io_context& io;
+  IoContexts io;  // each Run takes the next in turn (see common/io_contexts.h)
   const BackendSet& backends;
   const PriceTable& prices;
   const v1::ServerLimits& limits;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "absl/time/time.h"
 #include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
+#include "common/io_contexts.h"
 #include "grpcpp/server.h"
 #include "prometheus/exposer.h"
 #include "ptc/v1/config.pb.h"
@@ -46,14 +48,17 @@ class Server {
 
   OrchestratorService& service() { return *service_; }
   Metrics& metrics() { return *metrics_; }
-  boost::asio::io_context& io() { return io_; }
+  // The io_contexts, one per worker thread.
+  const IoContexts& io() const { return *io_; }
 
  private:
   Server() = default;
 
   v1::ServerConfig config_;
-  boost::asio::io_context io_;
-  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  // One io_context per worker thread, each run by its thread alone (see common/io_contexts.h).
+  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
+  std::optional<IoContexts> io_;
+  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
   std::unique_ptr<BackendSet> backends_;
   PriceTable prices_;

@@ -47,7 +47,7 @@ class CallImpl : public Call {
 
 // ---- ClientImpl ----
 
-ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_context& io,
+ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, const IoContexts& io,
                        std::optional<asio::ssl::context> tls)
     : options_(std::move(options)),
       io_(io),
@@ -57,6 +57,7 @@ ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_co
   for (Url& url : urls) {
     pools_.push_back(
         EndpointPool{std::move(url), 0, 0, {}, {}, CircuitBreaker(options_.circuit_breaker)});
+    pools_.back().idle.resize(io_.size());
   }
   if (options_.on_circuit_state) {
     for (const EndpointPool& p : pools_)
@@ -65,7 +66,7 @@ ClientImpl::ClientImpl(ClientOptions options, std::vector<Url> urls, asio::io_co
 }
 
 std::unique_ptr<Call> ClientImpl::Start(Request request, std::shared_ptr<ResponseHandler> handler) {
-  return Start(std::move(request), std::move(handler), asio::make_strand(io_));
+  return Start(std::move(request), std::move(handler), asio::make_strand(io_[io_.LocalIndex()]));
 }
 
 std::unique_ptr<Call> ClientImpl::Start(Request request, std::shared_ptr<ResponseHandler> handler,
@@ -81,8 +82,10 @@ std::vector<EndpointStats> ClientImpl::Stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<EndpointStats> out;
   for (const EndpointPool& p : pools_) {
-    out.push_back({p.url.base, p.outstanding, p.open, static_cast<uint32_t>(p.idle.size()),
-                   p.breaker.state()});
+    size_t idle = 0;
+    for (const auto& conns : p.idle) idle += conns.size();
+    out.push_back(
+        {p.url.base, p.outstanding, p.open, static_cast<uint32_t>(idle), p.breaker.state()});
   }
   return out;
 }
@@ -120,18 +123,27 @@ std::shared_ptr<Connection> ClientImpl::Acquire(size_t endpoint,
                                                 const std::shared_ptr<Exchange>& exchange,
                                                 bool& fresh) {
   EndpointPool& p = pools_[endpoint];
+  const size_t context = io_.IndexOf(exchange->strand().get_inner_executor().context()).value_or(0);
+  const auto take = [](std::vector<std::shared_ptr<Connection>>& idle) {
+    std::shared_ptr<Connection> conn = std::move(idle.back());
+    idle.pop_back();
+    return conn;
+  };
   std::lock_guard<std::mutex> lock(mu_);
   fresh = false;
-  if (!p.idle.empty()) {
-    std::shared_ptr<Connection> conn = std::move(p.idle.back());
-    p.idle.pop_back();
-    return conn;
-  }
+  if (!p.idle[context].empty()) return take(p.idle[context]);
   if (p.open < options_.max_connections_per_endpoint) {
     ++p.open;
     fresh = true;
-    return std::make_shared<Connection>(io_.get_executor(), p.url.tls ? &*tls_ : nullptr, p.url,
-                                        options_.verify_peer);
+    auto conn = std::make_shared<Connection>(
+        io_[context].get_executor(), p.url.tls ? &*tls_ : nullptr, p.url, options_.verify_peer);
+    conn->context = context;
+    return conn;
+  }
+  // At the limit: another context's idle connection serves (its completions hop threads) rather
+  // than the exchange waiting.
+  for (auto& idle : p.idle) {
+    if (!idle.empty()) return take(idle);
   }
   p.waiters.push_back(exchange);
   return nullptr;
@@ -149,7 +161,7 @@ bool ClientImpl::Dequeue(size_t endpoint, const std::shared_ptr<Exchange>& excha
 std::shared_ptr<Exchange> ClientImpl::ReleaseLocked(EndpointPool& p,
                                                     std::shared_ptr<Connection>& conn) {
   if (p.waiters.empty()) {
-    p.idle.push_back(std::move(conn));
+    p.idle[conn->context].push_back(std::move(conn));
     return nullptr;
   }
   std::shared_ptr<Exchange> next = std::move(p.waiters.front());

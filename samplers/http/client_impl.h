@@ -37,14 +37,16 @@ struct EndpointPool {
   Url url;
   uint32_t outstanding = 0;  // exchanges started and not finished (queued included)
   uint32_t open = 0;         // connections open or opening
-  std::vector<std::shared_ptr<Connection>> idle;
+  // Idle connections by the index of their io_context among the client's: an exchange takes one
+  // of its own context's first, so its socket's completions run on its own thread.
+  std::vector<std::vector<std::shared_ptr<Connection>>> idle;
   std::deque<std::shared_ptr<Exchange>> waiters;  // waiting for a connection
   CircuitBreaker breaker;
 };
 
 class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl> {
  public:
-  ClientImpl(ClientOptions options, std::vector<Url> urls, boost::asio::io_context& io,
+  ClientImpl(ClientOptions options, std::vector<Url> urls, const IoContexts& io,
              std::optional<boost::asio::ssl::context> tls);
 
   std::unique_ptr<Call> Start(Request request, std::shared_ptr<ResponseHandler> handler) override;
@@ -59,10 +61,11 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   // ejected as outliers (ejected ones only when no other is available), ties rotated; counts the
   // new exchange. nullopt when every breaker is open.
   std::optional<size_t> PickEndpoint();
-  // A connection for `exchange` on `endpoint`: an idle one, a new one (counted as open; not yet
-  // connected: `fresh` is set), or none when the endpoint is at its connection limit, in which
-  // case the exchange is queued and later gets Use (a connection handed over) or Acquire (a slot
-  // freed) posted to its strand.
+  // A connection for `exchange` on `endpoint`: an idle one of the exchange's io_context, a new one
+  // on that context (counted as open; not yet connected: `fresh` is set), an idle one of another
+  // context when the endpoint is at its connection limit, or none when the endpoint is at its
+  // connection limit, in which case the exchange is queued and later gets Use (a connection handed
+  // over) or Acquire (a slot freed) posted to its strand.
   std::shared_ptr<Connection> Acquire(size_t endpoint, const std::shared_ptr<Exchange>& exchange,
                                       bool& fresh);
   // Takes `exchange` out of the queue; false when it was not queued (a hand-off is on its way).
@@ -87,7 +90,7 @@ class ClientImpl : public Client, public std::enable_shared_from_this<ClientImpl
   static void HandOver(std::shared_ptr<Exchange> next, std::shared_ptr<Connection> conn);
 
   ClientOptions options_;
-  boost::asio::io_context& io_;
+  IoContexts io_;
   std::optional<boost::asio::ssl::context> tls_;
   mutable std::mutex mu_;
   std::vector<EndpointPool> pools_;  // the URLs immutable, the rest under mu_

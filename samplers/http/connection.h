@@ -42,7 +42,8 @@ class Connection {
   boost::beast::flat_buffer buffer;
   // Why certificate verification failed, when it did ("" otherwise).
   std::string verify_error;
-  bool used = false;  // has carried a request
+  bool used = false;   // has carried a request
+  size_t context = 0;  // the index of its socket's io_context among its client's
 
  private:
   std::optional<Tcp> tcp_;

@@ -370,11 +370,10 @@ class UpstreamHandle : public ChainHandle {
 
 HttpBackend::HttpBackend(std::shared_ptr<const ChainProtocol> protocol,
                          std::shared_ptr<Client> client, HttpBackendOptions options,
-                         boost::asio::io_context& io)
+                         const IoContexts& io)
     : protocol_(std::move(protocol)),
       client_(std::move(client)),
       options_(std::move(options)),
-      io_(io),
       jitter_(std::make_shared<Jitter>(options_.retry)),
       retry_budget_(std::make_shared<RetryBudget>(options_.retry.budget, absl::Now())),
       hedge_budget_(std::make_shared<RetryBudget>(

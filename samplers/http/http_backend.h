@@ -64,7 +64,7 @@ struct HttpBackendOptions {
 class HttpBackend : public Backend {
  public:
   HttpBackend(std::shared_ptr<const ChainProtocol> protocol, std::shared_ptr<Client> client,
-              HttpBackendOptions options, boost::asio::io_context& io);
+              HttpBackendOptions options, const IoContexts& io);
   ~HttpBackend() override;
 
   const BackendCapabilities& capabilities() const override;
@@ -97,11 +97,11 @@ class HttpBackend : public Backend {
   std::shared_ptr<const ChainProtocol> protocol_;
   std::shared_ptr<Client> client_;
   HttpBackendOptions options_;
-  boost::asio::io_context& io_;
   std::shared_ptr<Jitter> jitter_;
   std::shared_ptr<RetryBudget> retry_budget_;  // shared with running upstream requests
   std::shared_ptr<RetryBudget> hedge_budget_;  // the same kind of budget, for hedges
-  // Upstream requests take their strands from it (not one made per request).
+  // Upstream requests take their strands from it (not one made per request), on the caller's
+  // io_context: a Run's chains run on the Run's thread.
   StrandPool strands_;
 };
 

@@ -14,7 +14,7 @@ std::optional<std::string_view> ResponseHead::Header(std::string_view lower_name
 }
 
 absl::StatusOr<std::shared_ptr<Client>> Client::Create(ClientOptions options,
-                                                       boost::asio::io_context& io) {
+                                                       const IoContexts& io) {
   if (options.endpoints.empty()) return absl::InvalidArgumentError("endpoints: none given");
   if (options.max_connections_per_endpoint == 0) {
     return absl::InvalidArgumentError("max_connections_per_endpoint must be at least 1");

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/strand.hpp"
+#include "common/io_contexts.h"
 #include "samplers/http/circuit_breaker.h"
 #include "samplers/http/outlier_detector.h"
 
@@ -110,7 +111,7 @@ class Client {
   // INVALID_ARGUMENT naming the endpoint (by position) when a URL is malformed or its scheme is
   // not http/https, or when the CA file cannot be read.
   static absl::StatusOr<std::shared_ptr<Client>> Create(ClientOptions options,
-                                                        boost::asio::io_context& io);
+                                                        const IoContexts& io);
   virtual ~Client() = default;
   // Starts an exchange and returns at once. The client keeps `handler` alive until OnComplete.
   // Dropping the Call does not cancel the exchange. The exchange runs on a strand of its own.
@@ -118,7 +119,7 @@ class Client {
                                       std::shared_ptr<ResponseHandler> handler) = 0;
   // The same, with the exchange (its I/O, timers and handler calls) on the caller's `strand`:
   // a caller that lives on a strand gets its handler calls there without a hand-off. The strand
-  // must belong to the client's io_context.
+  // must belong to one of the client's io_contexts; a new connection is made on the strand's.
   virtual std::unique_ptr<Call> Start(Request request, std::shared_ptr<ResponseHandler> handler,
                                       const Strand& strand) = 0;
   virtual std::vector<EndpointStats> Stats() const = 0;

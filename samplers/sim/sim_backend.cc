@@ -123,7 +123,7 @@ absl::StatusOr<std::unique_ptr<Backend>> SimBackend::Create(const v1::SimBackend
   return std::make_unique<SimBackend>(std::move(model), deps.io);
 }
 
-SimBackend::SimBackend(std::shared_ptr<const SimModel> model, boost::asio::io_context& io)
+SimBackend::SimBackend(std::shared_ptr<const SimModel> model, const IoContexts& io)
     : model_(std::move(model)), strands_(io) {
   caps_.native_n = false;
   caps_.logprobs = true;

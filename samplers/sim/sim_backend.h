@@ -15,7 +15,7 @@ class SimBackend : public Backend {
  public:
   static absl::StatusOr<std::unique_ptr<Backend>> Create(const v1::SimBackendConfig& config,
                                                          BackendDeps& deps);
-  SimBackend(std::shared_ptr<const SimModel> model, boost::asio::io_context& io);
+  SimBackend(std::shared_ptr<const SimModel> model, const IoContexts& io);
 
   const BackendCapabilities& capabilities() const override { return caps_; }
   std::string_view default_model() const override { return model_->config().default_model(); }

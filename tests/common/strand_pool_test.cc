@@ -41,5 +41,25 @@ TEST(StrandPoolTest, AStrandSerializesAndOutlivesThePool) {
   EXPECT_EQ(overlaps, 0);
 }
 
+// Over several io_contexts, a handler of one gets a strand of its own context, every time;
+// a thread outside them gets each context's strands in turn.
+TEST(StrandPoolTest, HandsAHandlerAStrandOfItsOwnContext) {
+  boost::asio::io_context a, b;
+  const IoContexts both({&a, &b});
+  StrandPool pool(both, 3);
+  const auto context_of = [](const StrandPool::Strand& s) {
+    return &s.get_inner_executor().context();
+  };
+  std::vector<boost::asio::io_context*> from_b;
+  boost::asio::post(b, [&] {
+    for (int i = 0; i < 5; ++i) from_b.push_back(context_of(pool.Next()));
+  });
+  b.run();
+  EXPECT_EQ(from_b, std::vector<boost::asio::io_context*>(5, &b));
+  std::vector<boost::asio::io_context*> outside;
+  for (int i = 0; i < 4; ++i) outside.push_back(context_of(pool.Next()));
+  EXPECT_EQ(outside, (std::vector<boost::asio::io_context*>{&a, &b, &a, &b}));
+}
+
 }  // namespace
 }  // namespace ptc

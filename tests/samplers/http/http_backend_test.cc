@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "boost/asio/post.hpp"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/common/unshared_status.h"
@@ -180,6 +181,65 @@ TEST_F(HttpBackendTest, StreamsAChain) {
   ASSERT_EQ(server.request_count(), 1u);
   EXPECT_EQ(server.requests()[0].body, "model=fake-model n=1 index=3");
   EXPECT_EQ(server.requests()[0].target, "/fake");
+}
+
+// Over two io_contexts (the server runs one per worker thread), a chain started from a handler
+// of one runs there: its upstream request's strand and connection are that context's, so every
+// observer call comes on the starting handler's thread.
+TEST_F(HttpBackendTest, ChainsRunOnTheContextOfTheHandlerThatStartsThem) {
+  class ContextObserver : public TestObserver {
+   public:
+    explicit ContextObserver(boost::asio::io_context& io) : io_(io) {}
+    void OnDelta(const ChainDelta& delta) override {
+      Check();
+      TestObserver::OnDelta(delta);
+    }
+    void OnDone(ChainResult result) override {
+      Check();
+      TestObserver::OnDone(std::move(result));
+    }
+    int calls() const { return calls_.load(); }
+    int elsewhere() const { return elsewhere_.load(); }
+
+   private:
+    void Check() {
+      ++calls_;
+      if (!io_.get_executor().running_in_this_thread()) ++elsewhere_;
+    }
+    boost::asio::io_context& io_;
+    std::atomic<int> calls_{0};
+    std::atomic<int> elsewhere_{0};
+  };
+  IoThread second;
+  FakeHttpServer server;
+  server.SetDefault(Stream({"0 Hel", "0 lo", "[DONE]"}));
+  const IoContexts both({&io_.io(), &second.io()});
+  ClientOptions options;
+  options.endpoints = {server.url()};
+  auto client = Client::Create(options, both);
+  ASSERT_TRUE(client.ok()) << client.status();
+  HttpBackendOptions backend_options;
+  backend_options.name = "fakeapi";
+  backend_options.retry = Fast();
+  backend_ = std::make_unique<HttpBackend>(std::make_shared<FakeProtocol>(), *client,
+                                           backend_options, both);
+  std::vector<std::shared_ptr<ContextObserver>> observers;
+  for (int round = 0; round < 3; ++round) {
+    for (boost::asio::io_context* io : {&io_.io(), &second.io()}) {
+      auto observer = std::make_shared<ContextObserver>(*io);
+      observers.push_back(observer);
+      boost::asio::post(*io, [this, observer] { backend_->Start(Spec(), observer); });
+    }
+  }
+  for (auto& observer : observers) {
+    EXPECT_EQ(observer->Wait().text, "Hello");
+    EXPECT_EQ(observer->calls(), 3);  // two deltas and the end
+    EXPECT_EQ(observer->elsewhere(), 0);
+  }
+  backend_.reset();
+  client->reset();
+  io_.Join();  // nothing dropped: what holds a connection on the other context goes now
+  second.Join();
 }
 
 TEST_F(HttpBackendTest, NonStreamingBody) {

@@ -257,6 +257,41 @@ TEST_F(HttpClientTest, HandlerCallsRunOnTheCallersStrandEvenWhenQueuedForAConnec
   EXPECT_EQ(other->off_strand(), other->calls());
 }
 
+// Over two io_contexts (the server runs one per worker thread), an exchange takes a connection
+// of its strand's context: its socket's completions then run on its own thread. At the
+// connection limit it takes another context's idle connection rather than waiting.
+TEST_F(HttpClientTest, ConnectionsStayOnTheirExchangesContext) {
+  IoThread second;
+  FakeHttpServer server;
+  server.SetDefault(FakeResponse::Sse({"data: a\n\n"}));
+  for (uint32_t limit : {2u, 1u}) {
+    SCOPED_TRACE(limit);
+    ClientOptions options;
+    options.endpoints = {server.url()};
+    options.max_connections_per_endpoint = limit;
+    absl::StatusOr<std::shared_ptr<Client>> client =
+        Client::Create(options, IoContexts({&io_.io(), &second.io()}));
+    ASSERT_TRUE(client.ok()) << client.status();
+    const size_t accepted_before = server.connections_accepted();
+    // In turn on each context, twice: each context's connection is made once and reused.
+    for (int round = 0; round < 2; ++round) {
+      for (boost::asio::io_context* io : {&io_.io(), &second.io()}) {
+        auto h = std::make_shared<StrandCheckingHandler>(boost::asio::make_strand(*io));
+        (*client)->Start(Post(), h, h->strand());
+        ASSERT_TRUE(h->Wait().ok());
+        EXPECT_EQ(h->off_strand(), 0);
+      }
+    }
+    EXPECT_EQ(server.connections_accepted() - accepted_before, limit);
+    ASSERT_EQ((*client)->Stats().size(), 1u);
+    EXPECT_EQ((*client)->Stats()[0].idle_connections, limit);
+    EXPECT_EQ((*client)->Stats()[0].open_connections, limit);
+    client->reset();  // its idle connections close
+  }
+  io_.Join();  // nothing dropped: what holds a connection on the other context goes now
+  second.Join();
+}
+
 TEST_F(HttpClientTest, BalancesByLeastOutstanding) {
   FakeHttpServer a, b;
   a.SetDefault(Hanging());

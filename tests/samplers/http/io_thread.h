@@ -20,6 +20,14 @@ class IoThread {
     io_.stop();
     thread_.join();
   }
+  // Lets the thread run out of work (no handler is dropped) and joins it. For objects spread over
+  // several io_contexts: a handler dropped by Stop may hold the last reference to an object with
+  // sockets on another io_context, destroyed after it.
+  void Join() {
+    if (!thread_.joinable()) return;
+    guard_.reset();
+    thread_.join();
+  }
   boost::asio::io_context& io() { return io_; }
 
  private:
