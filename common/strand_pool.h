@@ -1,10 +1,10 @@
 // A fixed set of strands handed out in turn, for short-lived objects (a chain, an upstream
 // request) that each need their handlers serialized. Making and dropping a strand per object
-// takes Asio's strand-service lock twice, and the io threads contend for it; objects that share a
-// strand only have their (short, non-blocking) handlers serialized with each other.
-// Over several io_contexts (the server's, one per worker thread), each has its own strands, and
-// Next() hands out one of the calling thread's context (see IoContexts::LocalIndex): a chain
-// started from its Run's strand runs on the Run's thread.
+// takes Asio's strand-service lock twice (an io_context's, which every thread making strands on it
+// contends for); objects that share a strand only have their (short, non-blocking) handlers
+// serialized with each other. Over several io_contexts (the server's, one per worker thread), each
+// has its own strands, and Next() hands out one of the calling thread's context (see
+// IoContexts::LocalIndex): a chain started from its Run's strand runs on the Run's thread.
 // Thread-safe; a strand handed out stays valid after the pool is gone (it holds its own state).
 #pragma once
 

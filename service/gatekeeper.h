@@ -9,7 +9,7 @@
 //
 // When the Run finishes, its chains and reservation are given back and what it actually spent
 // (the ledger's cost) is charged to the tenant. Nothing here blocks: a queued call is resumed by
-// a callback on the io_context.
+// a callback on the server's first io_context.
 #pragma once
 
 #include <memory>

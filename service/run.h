@@ -12,8 +12,8 @@
 // had been sampled one after another. After an early stop the answer is selected from exactly the
 // chains the rule saw. So a seeded request gives the same answer and the same decision whatever
 // order its chains happen to finish in. Everything it does runs on its own
-// strand of the shared io_context, so it needs no locks; backends report on their own threads
-// and the Run posts their reports to the strand.
+// strand (on the server's next io_context in turn, where its chains run too), so it needs no
+// locks; backends report on their own threads and the Run posts their reports to the strand.
 //
 // Lifetime: held by shared_ptr; the per-chain observers hold it too, so it lives until the last
 // chain is done even if the caller lets go.

@@ -28,19 +28,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
   const unsigned threads = config.worker_threads() > 0
                                ? config.worker_threads()
                                : std::max(2u, std::thread::hardware_concurrency());
-  std::vector<boost::asio::io_context*> contexts;
-  for (unsigned i = 0; i < threads; ++i) {
-    // Run by one thread, but gRPC's threads post to it (a Run's start and cancel): not the
-    // single-threaded hint, which would drop the scheduler's locking.
-    s->contexts_.push_back(std::make_unique<boost::asio::io_context>());
-    contexts.push_back(s->contexts_.back().get());
-    s->work_.push_back(boost::asio::make_work_guard(*s->contexts_.back()));
-  }
-  s->io_.emplace(std::move(contexts));
-  for (auto& io : s->contexts_) s->threads_.emplace_back([io = io.get()] { io->run(); });
+  s->io_ = std::make_unique<IoThreads>(threads);
 
   s->metrics_ = std::make_unique<Metrics>(config.max_experiment_labels());
-  ASSIGN_OR_RETURN(s->backends_, BackendSet::Create(config, *s->io_, s->metrics_.get()));
+  ASSIGN_OR_RETURN(s->backends_, BackendSet::Create(config, s->io(), s->metrics_.get()));
   s->prices_ = PriceTable(config.pricing());
   if (config.metrics_listen() != "off") {
     try {
@@ -59,7 +50,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const v1::ServerConfig& co
     std::fprintf(stderr, "ptc-server: thinking policy not loaded: %s\n", error.c_str());
   }
   s->service_ = std::make_unique<OrchestratorService>(
-      RunContext{*s->io_, *s->backends_, s->prices_, s->config_.limits(), *s->metrics_},
+      RunContext{s->io(), *s->backends_, s->prices_, s->config_.limits(), *s->metrics_},
       s->config_);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -110,9 +101,7 @@ void Server::Shutdown(absl::Duration grace) {
   }
   // Calls are done (Shutdown cancelled the stragglers and their Runs finished on the Asio
   // threads); let the threads run out of work and stop.
-  work_.clear();
-  for (auto& t : threads_) t.join();
-  threads_.clear();
+  io_->Join();
   exposer_.reset();
 }
 

@@ -4,16 +4,15 @@
 #pragma once
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "boost/asio/executor_work_guard.hpp"
 #include "boost/asio/io_context.hpp"
 #include "common/io_contexts.h"
+#include "common/io_threads.h"
 #include "grpcpp/server.h"
 #include "prometheus/exposer.h"
 #include "ptc/v1/config.pb.h"
@@ -49,17 +48,14 @@ class Server {
   OrchestratorService& service() { return *service_; }
   Metrics& metrics() { return *metrics_; }
   // The io_contexts, one per worker thread.
-  const IoContexts& io() const { return *io_; }
+  const IoContexts& io() const { return io_->contexts(); }
 
  private:
   Server() = default;
 
   v1::ServerConfig config_;
-  // One io_context per worker thread, each run by its thread alone (see common/io_contexts.h).
-  std::vector<std::unique_ptr<boost::asio::io_context>> contexts_;
-  std::optional<IoContexts> io_;
-  std::vector<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
-  std::vector<std::thread> threads_;
+  // One io_context per worker thread, each run by its thread alone (see common/io_threads.h).
+  std::unique_ptr<IoThreads> io_;
   std::unique_ptr<BackendSet> backends_;
   PriceTable prices_;
   std::unique_ptr<Metrics> metrics_;

@@ -123,6 +123,7 @@ std::shared_ptr<Connection> ClientImpl::Acquire(size_t endpoint,
                                                 const std::shared_ptr<Exchange>& exchange,
                                                 bool& fresh) {
   EndpointPool& p = pools_[endpoint];
+  // A strand of an io_context that is not the client's (see Client::Start) gets the first one's.
   const size_t context = io_.IndexOf(exchange->strand().get_inner_executor().context()).value_or(0);
   const auto take = [](std::vector<std::shared_ptr<Connection>>& idle) {
     std::shared_ptr<Connection> conn = std::move(idle.back());
