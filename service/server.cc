@@ -101,7 +101,7 @@ void Server::Shutdown(absl::Duration grace) {
   }
   // Calls are done (Shutdown cancelled the stragglers and their Runs finished on the Asio
   // threads); let the threads run out of work and stop.
-  io_->Join();
+  if (io_) io_->Join();
   exposer_.reset();
 }
 
